@@ -1,0 +1,54 @@
+#include "envs/registry.hpp"
+
+namespace stampede {
+
+namespace {
+
+template <class Env>
+EnvSpec make_spec(const char* name, const char* gym_id) {
+  const Env env{};
+  EnvSpec spec;
+  spec.name = name;
+  spec.gym_id = gym_id;
+  spec.obs_dim = Env::kObsDim;
+  spec.act_dim = Env::kActDim;
+  spec.num_actions = Env::kNumActions;
+  spec.max_episode_steps = env.max_episode_steps();
+  if constexpr (Env::kNumActions == 0) {
+    for (int j = 0; j < Env::kActDim; ++j) {
+      spec.action_low.push_back(env.action_low(j));
+      spec.action_high.push_back(env.action_high(j));
+    }
+  }
+  return spec;
+}
+
+}  // namespace
+
+const std::vector<EnvSpec>& env_specs() {
+  static const std::vector<EnvSpec> specs = {
+      make_spec<CartPole>("cartpole", "CartPole-v1"),
+      make_spec<Acrobot>("acrobot", "Acrobot-v1"),
+      make_spec<Pendulum>("pendulum", "Pendulum-v1"),
+      make_spec<MountainCarContinuous>("mountain_car_continuous", "MountainCarContinuous-v0"),
+  };
+  return specs;
+}
+
+const EnvSpec* find_env(std::string_view name) {
+  for (const EnvSpec& spec : env_specs()) {
+    if (spec.name == name || spec.gym_id == name) return &spec;
+  }
+  return nullptr;
+}
+
+std::string env_names() {
+  std::string names;
+  for (const EnvSpec& spec : env_specs()) {
+    if (!names.empty()) names += ", ";
+    names += spec.name;
+  }
+  return names;
+}
+
+}  // namespace stampede

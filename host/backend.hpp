@@ -1,0 +1,91 @@
+// The seam between the backend-agnostic trainer and the place the data lives. A backend owns the
+// environments, rollout buffers, parameters, optimiser state and normaliser statistics (host
+// memory for the CPU backend, device memory for CUDA) and runs whole iterations; the trainer reads
+// back one IterationStats per iteration and, for checkpoints, a TrainState.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/config.hpp"
+#include "host/ppo/policy_layout.hpp"
+
+namespace stampede {
+
+// everything a checkpoint must hold to continue a run bit for bit
+struct TrainState {
+  int64_t iteration = 0;    // completed iterations
+  int64_t global_step = 0;  // vectorised env steps taken (each is num_envs transitions)
+  int64_t adam_step = 0;
+  float beta = 1.0f;        // KL penalty coefficient (kl_adaptive adapts it)
+
+  std::vector<float> params;  // [P] flat, see PolicyLayout
+  std::vector<float> adam_m;  // [P]
+  std::vector<float> adam_v;  // [P]
+
+  std::vector<double> obs_mean, obs_var;  // [obs_dim]
+  double obs_count = 0.0;
+  double ret_mean = 0.0, ret_var = 1.0, ret_count = 0.0;
+  std::vector<float> ret_acc;  // [N] discounted return per env, for reward scaling
+
+  std::vector<float> env_state;           // [state_dim, N]
+  std::vector<float> env_obs;             // [N, obs_dim]
+  std::vector<int32_t> episode_length;    // [N]
+  std::vector<float> episode_return;      // [N]
+};
+
+// the one small struct read back per iteration
+struct IterationStats {
+  float policy_loss = 0.0f;   // -L_policy, mean over all minibatch samples of the update
+  float value_loss = 0.0f;
+  float entropy = 0.0f;
+  float kl = 0.0f;            // mean KL[pi_old, pi] over the batch after the update
+  float clip_frac = 0.0f;
+  float explained_var = 0.0f;
+  float grad_norm = 0.0f;     // mean global norm before clipping
+  float beta = 0.0f;          // KL coefficient after this iteration's adaptation
+  float episode_return_sum = 0.0f;
+  float episode_length_sum = 0.0f;
+  int32_t episodes = 0;       // episodes completed during the rollout
+  int32_t nonfinite = 0;      // nonzero: a loss or parameter became NaN or infinite
+};
+
+struct IterationControl {
+  int64_t iteration = 0;
+  float learning_rate = 0.0f;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // rollout, advantages, K epochs of minibatch updates, statistics
+  virtual IterationStats run_iteration(const IterationControl& control) = 0;
+  virtual void load_state(const TrainState& state) = 0;
+  virtual TrainState save_state() = 0;
+  virtual std::string device_name() const = 0;
+};
+
+PolicyLayout make_policy_layout(const TrainConfig& config);
+
+// the state a fresh run starts from: initialised parameters, reset environments; identical on
+// every backend, so CPU and GPU runs of one seed start from the same point
+TrainState initial_train_state(const TrainConfig& config);
+
+std::unique_ptr<Backend> make_cpu_backend(const TrainConfig& config);
+
+// the CUDA backend registers itself here when it is linked in (see host/cuda/): `probe` returns
+// an empty string when a usable device is present, else why not
+struct CudaBackendHooks {
+  std::unique_ptr<Backend> (*make)(const TrainConfig& config) = nullptr;
+  std::string (*probe)() = nullptr;
+};
+void register_cuda_backend(const CudaBackendHooks& hooks);
+std::string cuda_unavailable_reason();  // empty when the CUDA backend can run
+
+// resolves config.device (auto -> cuda when available) and builds the backend; throws UsageError
+// when cuda is asked for and cannot be had
+std::unique_ptr<Backend> make_backend(const TrainConfig& config);
+
+}  // namespace stampede

@@ -1,0 +1,37 @@
+// Checkpoints: the full TrainState plus the TrainConfig, in a versioned binary file with a
+// checksum, written atomically (temporary file, fsync, rename), so a crash or a failed run never
+// leaves a half-written or damaged checkpoint where the last good one was.
+//
+// Layout (little-endian):
+//   "STMPDCKP"                       8-byte magic
+//   u32 format version, u32 reserved
+//   u64 header length, header        JSON: config, scalars, and the list of arrays (name, dtype,
+//                                    count) in the order their bytes follow
+//   array bytes
+//   u64 FNV-1a 64 of everything above
+#pragma once
+
+#include <string>
+
+#include "host/backend.hpp"
+#include "host/config.hpp"
+
+namespace stampede {
+
+constexpr uint32_t kCheckpointVersion = 1;
+
+struct Checkpoint {
+  TrainConfig config;
+  TrainState state;
+};
+
+// writes atomically; throws std::runtime_error on I/O failure (the old file stays intact)
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+
+// throws UsageError with a clear message on a missing, truncated, corrupt or incompatible file
+Checkpoint load_checkpoint(const std::string& path);
+
+// checks that the arrays in `state` have the sizes `config` implies; throws UsageError otherwise
+void check_state_shapes(const TrainConfig& config, const TrainState& state);
+
+}  // namespace stampede

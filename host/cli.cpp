@@ -1,0 +1,200 @@
+#include "host/cli.hpp"
+
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include "envs/registry.hpp"
+#include "host/checkpoint.hpp"
+#include "host/eval.hpp"
+#include "host/trainer.hpp"
+
+namespace stampede {
+
+namespace {
+
+// every option gets a dashed name for the shell and an underscored alias, so TOML config keys
+// (num_envs = 8) match the same option as --num-envs 8
+std::string names(const std::string& dashed) {
+  std::string underscored = dashed;
+  for (char& ch : underscored) ch = ch == '-' ? '_' : ch;
+  return "--" + dashed + (underscored == dashed ? "" : ",--" + underscored);
+}
+
+struct TrainFlags {
+  TrainConfig config;
+  std::string resume;
+  bool quiet = false;
+  std::vector<CLI::Option*> hyperparameters;  // may not be combined with --resume
+  CLI::Option* total_steps = nullptr;
+  CLI::Option* device = nullptr;
+};
+
+void add_train_options(CLI::App* cmd, TrainFlags* f) {
+  TrainConfig& c = f->config;
+  auto hp = [&](CLI::Option* opt) {
+    f->hyperparameters.push_back(opt);
+    return opt;
+  };
+  cmd->set_config("--config", "", "TOML file with any of these options (keys as in configs/)");
+  cmd->allow_config_extras(CLI::config_extras_mode::error);
+  hp(cmd->add_option(names("env"), c.env, "task to train (see `stampede envs`)"));
+  hp(cmd->add_option(names("num-envs"), c.num_envs, "parallel environments N"));
+  f->total_steps = cmd->add_option(names("total-steps"), c.total_steps,
+                                   "environment steps to train for, summed over envs");
+  hp(cmd->add_option(names("seed"), c.seed, "random seed"));
+  f->device = cmd->add_option(names("device"), c.device, "cpu, cuda or auto");
+  hp(cmd->add_option(names("num-steps"), c.num_steps, "rollout length T per env per iteration"));
+  hp(cmd->add_option(names("epochs"), c.epochs, "update epochs K per iteration"));
+  hp(cmd->add_option(names("minibatch-size"), c.minibatch_size, "minibatch size M"));
+  hp(cmd->add_option(names("learning-rate") + ",--lr", c.learning_rate, "Adam step size"));
+  hp(cmd->add_flag(names("lr-decay") + ",!--no-lr-decay", c.lr_decay,
+                   "linear learning-rate decay to 0"));
+  hp(cmd->add_option(names("adam-eps"), c.adam_eps, "Adam epsilon"));
+  hp(cmd->add_option(names("max-grad-norm"), c.max_grad_norm,
+                     "global gradient-norm clip (<= 0 disables)"));
+  hp(cmd->add_option(names("gamma"), c.gamma, "discount"));
+  hp(cmd->add_option(names("gae-lambda"), c.gae_lambda, "GAE lambda"));
+  hp(cmd->add_flag(names("norm-adv") + ",!--no-norm-adv", c.norm_adv,
+                   "per-minibatch advantage normalisation"));
+  hp(cmd->add_option(names("objective"), c.objective, "clip, kl_adaptive, kl_fixed or none"));
+  hp(cmd->add_option(names("clip-eps"), c.clip_eps, "clip epsilon"));
+  hp(cmd->add_option(names("kl-target"), c.kl_target, "d_targ of kl_adaptive"));
+  hp(cmd->add_option(names("kl-beta"), c.kl_beta, "initial (kl_adaptive) or fixed (kl_fixed) beta"));
+  hp(cmd->add_option(names("vf-coef"), c.vf_coef, "value-loss coefficient c1"));
+  hp(cmd->add_option(names("ent-coef"), c.ent_coef, "entropy-bonus coefficient c2"));
+  hp(cmd->add_option(names("value-clip"), c.value_clip, "value-loss clip (<= 0 disables)"));
+  hp(cmd->add_flag(names("norm-obs") + ",!--no-norm-obs", c.norm_obs,
+                   "running observation normalisation"));
+  hp(cmd->add_option(names("obs-clip"), c.obs_clip, "clip of normalised observations"));
+  hp(cmd->add_flag(names("norm-reward") + ",!--no-norm-reward", c.norm_reward,
+                   "return-based reward scaling"));
+  hp(cmd->add_option(names("reward-clip"), c.reward_clip, "clip of scaled rewards"));
+  hp(cmd->add_option(names("actor-hidden"), c.actor_hidden, "actor hidden widths, e.g. 64,64")
+         ->delimiter(','));
+  hp(cmd->add_option(names("critic-hidden"), c.critic_hidden, "critic hidden widths")
+         ->delimiter(','));
+  hp(cmd->add_option(names("init-log-std"), c.init_log_std, "initial log-std (continuous)"));
+  hp(cmd->add_option(names("run-dir"), c.run_dir, "where the checkpoint and log go"));
+  hp(cmd->add_option(names("checkpoint-every"), c.checkpoint_every,
+                     "iterations between checkpoints"));
+  hp(cmd->add_option(names("profile-iters"), c.profile_iters,
+                     "A:B, bracket iterations A..B with cudaProfilerStart/Stop (CUDA)"));
+  cmd->add_option("--resume", f->resume, "continue the run in RUN_DIR exactly");
+  cmd->add_flag("--quiet,-q", f->quiet, "no status lines");
+}
+
+int run_train(const TrainFlags& f, std::ostream& out) {
+  TrainOptions options;
+  options.quiet = f.quiet;
+  options.resume_dir = f.resume;
+  ResumeOverrides overrides;
+  if (!f.resume.empty()) {
+    for (const CLI::Option* opt : f.hyperparameters) {
+      if (opt->count() > 0) {
+        throw UsageError(opt->get_name() +
+                         " cannot be changed when resuming; a resumed run keeps its settings "
+                         "(only --total-steps and --device may be given)");
+      }
+    }
+    overrides.total_steps = f.total_steps->count() > 0;
+    overrides.device = f.device->count() > 0;
+  }
+  const TrainResult r = train(f.config, options, out, overrides);
+  out << std::fixed << std::setprecision(1) << "done: " << r.env_steps << " steps in "
+      << r.wall_seconds << " s (" << std::setprecision(0) << r.steps_per_second << " steps/s on "
+      << r.device << "), final mean episode return " << std::setprecision(1) << r.mean_return
+      << "\npolicy checkpoint: " << r.checkpoint_path << "\nlog: " << r.log_path << "\n";
+  return 0;
+}
+
+int run_eval(const std::string& target, int episodes, bool stochastic, uint64_t seed,
+             std::ostream& out) {
+  if (episodes < 1 || episodes > 1000000) {
+    throw UsageError("--episodes = " + std::to_string(episodes) + " is out of range (1..1000000)");
+  }
+  const std::string path =
+      std::filesystem::is_directory(target) ? checkpoint_path_in(target) : target;
+  const Checkpoint ck = load_checkpoint(path);
+  const EvalResult r = evaluate_policy(ck, episodes, stochastic, seed);
+  out << std::fixed << std::setprecision(2) << ck.config.env << ": mean return " << r.mean
+      << " +/- " << r.std << " over " << episodes << " episodes ("
+      << (stochastic ? "stochastic" : "deterministic") << " policy, checkpoint iteration "
+      << ck.state.iteration << ")\n";
+  return 0;
+}
+
+int run_envs(std::ostream& out) {
+  out << std::left << std::setw(26) << "name" << std::setw(28) << "gymnasium id" << std::setw(10)
+      << "obs" << std::setw(24) << "action" << "max steps\n";
+  for (const EnvSpec& s : env_specs()) {
+    std::string action;
+    if (s.discrete()) {
+      action = "Discrete(" + std::to_string(s.num_actions) + ")";
+    } else {
+      std::ostringstream box;
+      box << "Box(" << s.action_low[0] << ", " << s.action_high[0] << ", (" << s.act_dim << ",))";
+      action = box.str();
+    }
+    out << std::setw(26) << s.name << std::setw(28) << s.gym_id << std::setw(10)
+        << ("Box(" + std::to_string(s.obs_dim) + ")") << std::setw(24) << action
+        << s.max_episode_steps << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"stampede: thousands of environments and PPO on one GPU (or the CPU)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("stampede ") + STAMPEDE_VERSION);
+
+  TrainFlags train_flags;
+  CLI::App* train_cmd = app.add_subcommand("train", "train a policy with PPO");
+  add_train_options(train_cmd, &train_flags);
+
+  std::string eval_target;
+  int eval_episodes = 10;
+  bool eval_stochastic = false;
+  uint64_t eval_seed = 12345;
+  CLI::App* eval_cmd = app.add_subcommand("eval", "run a trained policy for N episodes");
+  eval_cmd->add_option("checkpoint", eval_target, "checkpoint file or run directory")->required();
+  eval_cmd->add_option("--episodes,-n", eval_episodes, "episodes to run");
+  eval_cmd->add_flag("--stochastic", eval_stochastic, "sample actions instead of the mean/argmax");
+  eval_cmd->add_option("--seed", eval_seed, "seed of the evaluation episodes");
+
+  CLI::App* envs_cmd = app.add_subcommand("envs", "list tasks with their spaces");
+
+  try {
+    app.parse(argc, argv);
+    if (train_cmd->parsed()) return run_train(train_flags, out);
+    if (eval_cmd->parsed()) {
+      return run_eval(eval_target, eval_episodes, eval_stochastic, eval_seed, out);
+    }
+    if (envs_cmd->parsed()) return run_envs(out);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    err << "error: " << e.what() << "\nRun with --help for usage.\n";
+    return 2;
+  } catch (const UsageError& e) {
+    err << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const TrainingDiverged& e) {
+    err << "error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace stampede

@@ -1,0 +1,281 @@
+#include "host/cpu/update_cpu.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "envs/core/rng.hpp"
+#include "host/cpu/mlp_cpu.hpp"
+#include "host/ppo/adam.hpp"
+#include "host/ppo/distributions.hpp"
+#include "host/ppo/gae.hpp"
+#include "host/ppo/ppo_loss.hpp"
+
+namespace stampede {
+
+void RolloutBuffer::resize(int t, int n, int obs_d, int act_d, int head_d) {
+  steps = t;
+  num_envs = n;
+  obs_dim = obs_d;
+  act_dim = act_d;
+  head_dim = head_d;
+  const size_t tn = static_cast<size_t>(t) * n;
+  obs.assign(tn * obs_d, 0.0f);
+  actions.assign(tn * act_d, 0.0f);
+  logp.assign(tn, 0.0f);
+  values.assign(tn, 0.0f);
+  dist.assign(tn * head_d, 0.0f);
+  rewards.assign(tn, 0.0f);
+  terminated.assign(tn, 0);
+  truncated.assign(tn, 0);
+  trunc_values.assign(tn, 0.0f);
+  last_values.assign(n, 0.0f);
+  advantages.assign(tn, 0.0f);
+  returns.assign(tn, 0.0f);
+}
+
+void compute_advantages_cpu(RolloutBuffer* r, float gamma, float lambda) {
+  GaeInputs in;
+  in.steps = r->steps;
+  in.num_envs = r->num_envs;
+  in.gamma = gamma;
+  in.lambda = lambda;
+  in.rewards = r->rewards.data();
+  in.values = r->values.data();
+  in.terminated = r->terminated.data();
+  in.truncated = r->truncated.data();
+  in.trunc_values = r->trunc_values.data();
+  in.last_values = r->last_values.data();
+  for (int i = 0; i < r->num_envs; ++i) {
+    gae_one_env(in, i, r->advantages.data(), r->returns.data());
+  }
+}
+
+void shuffle_indices(uint64_t seed, uint64_t epoch_counter, int64_t count,
+                     std::vector<int32_t>* perm) {
+  std::vector<uint64_t> keyed(count);
+  for (int64_t j = 0; j < count; ++j) {
+    Rng rng(seed, RngPurpose::kShuffle, static_cast<uint32_t>(j), epoch_counter);
+    keyed[j] = (static_cast<uint64_t>(rng.next_u32()) << 32) | static_cast<uint64_t>(j);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  perm->resize(count);
+  for (int64_t j = 0; j < count; ++j) (*perm)[j] = static_cast<int32_t>(keyed[j] & 0xffffffffu);
+}
+
+namespace {
+
+// per-minibatch advantage normalisation (unbiased std, as torch.std)
+void normalized_advantages(const RolloutBuffer& r, const int32_t* index, int rows, bool normalize,
+                           std::vector<float>* adv) {
+  adv->resize(rows);
+  for (int m = 0; m < rows; ++m) (*adv)[m] = r.advantages[index[m]];
+  if (!normalize) return;
+  double sum = 0.0;
+  for (float a : *adv) sum += a;
+  const double mean = sum / rows;
+  double sq = 0.0;
+  for (float a : *adv) sq += (a - mean) * (a - mean);
+  const double std = rows > 1 ? std::sqrt(sq / (rows - 1)) : 0.0;
+  for (float& a : *adv) a = static_cast<float>((a - mean) / (std + 1e-8));
+}
+
+LossCoeffs loss_coeffs(const TrainConfig& c, float beta, int rows) {
+  LossCoeffs k;
+  k.objective = c.objective_kind();
+  k.clip_eps = c.clip_eps;
+  k.beta = beta;
+  k.value_clip = c.value_clip;
+  k.vf_coef = c.vf_coef;
+  k.ent_coef = c.ent_coef;
+  k.weight = 1.0f / static_cast<float>(rows);
+  return k;
+}
+
+}  // namespace
+
+MinibatchTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout& layout,
+                                   const RolloutBuffer& r, const int32_t* index, int rows,
+                                   const float* params, const float* old_log_std, float beta,
+                                   float* grad) {
+  const int obs_dim = layout.obs_dim, head = layout.head_dim(), act_dim = layout.act_dim;
+  std::vector<float> x(static_cast<size_t>(rows) * obs_dim);
+  for (int m = 0; m < rows; ++m) {
+    std::copy_n(&r.obs[static_cast<size_t>(index[m]) * obs_dim], obs_dim, &x[m * obs_dim]);
+  }
+  std::vector<float> adv;
+  normalized_advantages(r, index, rows, config.norm_adv, &adv);
+
+  const float* actor = params + layout.actor_offset();
+  const float* critic = params + layout.critic_offset();
+  const float* log_std = layout.discrete() ? nullptr : params + layout.log_std_offset();
+  MlpActivations actor_acts, critic_acts;
+  mlp_forward_batch(actor, layout.actor, x.data(), rows, &actor_acts);
+  mlp_forward_batch(critic, layout.critic, x.data(), rows, &critic_acts);
+  const std::vector<float>& heads = actor_acts.layers.back();
+  const std::vector<float>& values = critic_acts.layers.back();
+
+  const LossCoeffs coeffs = loss_coeffs(config, beta, rows);
+  std::vector<float> d_head(static_cast<size_t>(rows) * head), d_value(rows);
+  float d_log_std_sum[kMaxHeadDim] = {};
+  MinibatchTerms terms;
+  for (int m = 0; m < rows; ++m) {
+    const int64_t k = index[m];
+    const float* h = &heads[static_cast<size_t>(m) * head];
+    const float* old = &r.dist[k * head];
+    SampleTerms t;
+    if (layout.discrete()) {
+      const int action = static_cast<int>(r.actions[k * act_dim]);
+      t = categorical_policy_loss(h, old, action, r.logp[k], adv[m], head, coeffs,
+                                  &d_head[static_cast<size_t>(m) * head]);
+    } else {
+      float d_log_std[kMaxHeadDim];
+      t = gaussian_policy_loss(h, log_std, old, old_log_std, &r.actions[k * act_dim], r.logp[k],
+                               adv[m], head, coeffs, &d_head[static_cast<size_t>(m) * head],
+                               d_log_std);
+      for (int j = 0; j < head; ++j) d_log_std_sum[j] += d_log_std[j];
+    }
+    float value_loss = 0.0f;
+    d_value[m] = value_loss_grad(values[m], r.values[k], r.returns[k], coeffs, &value_loss);
+    terms.surrogate += t.surrogate;
+    terms.value_loss += value_loss;
+    terms.entropy += t.entropy;
+    terms.kl += t.kl;
+    terms.clipped += t.clipped;
+  }
+
+  mlp_backward_batch(actor, layout.actor, x.data(), rows, actor_acts, &d_head,
+                     grad + layout.actor_offset());
+  mlp_backward_batch(critic, layout.critic, x.data(), rows, critic_acts, &d_value,
+                     grad + layout.critic_offset());
+  if (!layout.discrete()) {
+    for (int j = 0; j < head; ++j) grad[layout.log_std_offset() + j] += d_log_std_sum[j];
+  }
+  return terms;
+}
+
+double mean_kl_cpu(const PolicyLayout& layout, const RolloutBuffer& r, const float* params,
+                   const float* old_log_std) {
+  const int64_t total = r.size();
+  const int head = layout.head_dim();
+  constexpr int kChunk = 4096;
+  double kl_sum = 0.0;
+  MlpActivations acts;
+  for (int64_t start = 0; start < total; start += kChunk) {
+    const int rows = static_cast<int>(std::min<int64_t>(kChunk, total - start));
+    mlp_forward_batch(params + layout.actor_offset(), layout.actor, &r.obs[start * layout.obs_dim],
+                      rows, &acts);
+    const std::vector<float>& heads = acts.layers.back();
+    for (int m = 0; m < rows; ++m) {
+      const float* h = &heads[static_cast<size_t>(m) * head];
+      const float* old = &r.dist[(start + m) * head];
+      if (layout.discrete()) {
+        float log_p[kMaxHeadDim];
+        log_softmax(h, head, log_p);
+        kl_sum += categorical_kl(old, log_p, head, nullptr);
+      } else {
+        kl_sum += gaussian_kl(old, old_log_std, h, params + layout.log_std_offset(), head,
+                              nullptr, nullptr);
+      }
+    }
+  }
+  return kl_sum / static_cast<double>(total);
+}
+
+float explained_variance(const std::vector<float>& values, const std::vector<float>& returns) {
+  const size_t n = returns.size();
+  double mean_ret = 0.0, mean_err = 0.0;
+  for (size_t k = 0; k < n; ++k) {
+    mean_ret += returns[k];
+    mean_err += returns[k] - values[k];
+  }
+  mean_ret /= n;
+  mean_err /= n;
+  double var_ret = 0.0, var_err = 0.0;
+  for (size_t k = 0; k < n; ++k) {
+    const double e = returns[k] - values[k] - mean_err;
+    var_ret += (returns[k] - mean_ret) * (returns[k] - mean_ret);
+    var_err += e * e;
+  }
+  if (var_ret == 0.0) return 0.0f;
+  return static_cast<float>(1.0 - var_err / var_ret);
+}
+
+IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& layout,
+                              const RolloutBuffer& rollout, int64_t iteration, float learning_rate,
+                              LearnerState* learner) {
+  const int64_t batch = rollout.size();
+  const int rows = config.minibatch_size;
+  const int64_t minibatches = batch / rows;
+  const size_t num_params = learner->params.size();
+
+  // the policy that collected the rollout, for KL terms (log_std is state-independent)
+  std::vector<float> old_log_std;
+  if (!layout.discrete()) {
+    const float* ls = learner->params.data() + layout.log_std_offset();
+    old_log_std.assign(ls, ls + layout.act_dim);
+  }
+
+  IterationStats stats;
+  MinibatchTerms totals;
+  double grad_norm_sum = 0.0;
+  std::vector<int32_t> perm;
+  std::vector<float> grad(num_params);
+  for (int epoch = 0; epoch < config.epochs; ++epoch) {
+    shuffle_indices(config.seed, static_cast<uint64_t>(iteration) * config.epochs + epoch, batch,
+                    &perm);
+    for (int64_t mb = 0; mb < minibatches; ++mb) {
+      std::fill(grad.begin(), grad.end(), 0.0f);
+      const MinibatchTerms t =
+          minibatch_loss_grad(config, layout, rollout, perm.data() + mb * rows, rows,
+                              learner->params.data(), old_log_std.data(), learner->beta,
+                              grad.data());
+      double sq = 0.0;
+      for (float g : grad) sq += static_cast<double>(g) * g;
+      const float norm = static_cast<float>(std::sqrt(sq));
+      if (!std::isfinite(norm) || !std::isfinite(t.surrogate) || !std::isfinite(t.value_loss)) {
+        stats.nonfinite = 1;
+        return stats;
+      }
+      totals.surrogate += t.surrogate;
+      totals.value_loss += t.value_loss;
+      totals.entropy += t.entropy;
+      totals.kl += t.kl;
+      totals.clipped += t.clipped;
+      grad_norm_sum += norm;
+
+      learner->adam_step += 1;
+      const AdamStep step = make_adam_step(learning_rate, 0.9f, 0.999f, config.adam_eps,
+                                           learner->adam_step, clip_scale(norm, config.max_grad_norm));
+      for (size_t p = 0; p < num_params; ++p) {
+        adam_update(step, grad[p], &learner->params[p], &learner->adam_m[p], &learner->adam_v[p]);
+      }
+    }
+  }
+  for (float p : learner->params) {
+    if (!std::isfinite(p)) {
+      stats.nonfinite = 1;
+      return stats;
+    }
+  }
+
+  const double samples = static_cast<double>(minibatches) * rows * config.epochs;
+  stats.policy_loss = static_cast<float>(-totals.surrogate / samples);
+  stats.value_loss = static_cast<float>(totals.value_loss / samples);
+  stats.entropy = static_cast<float>(totals.entropy / samples);
+  stats.clip_frac = static_cast<float>(totals.clipped / samples);
+  stats.grad_norm = static_cast<float>(grad_norm_sum / (minibatches * config.epochs));
+  stats.kl = static_cast<float>(
+      mean_kl_cpu(layout, rollout, learner->params.data(), old_log_std.data()));
+
+  // the PPO paper's adaptive penalty: halve or double beta around d_targ
+  if (config.objective_kind() == Objective::kKlAdaptive) {
+    if (stats.kl < config.kl_target / 1.5f) learner->beta *= 0.5f;
+    if (stats.kl > config.kl_target * 1.5f) learner->beta *= 2.0f;
+  }
+  stats.beta = learner->beta;
+  stats.explained_var = explained_variance(rollout.values, rollout.returns);
+  return stats;
+}
+
+}  // namespace stampede

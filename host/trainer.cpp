@@ -1,0 +1,171 @@
+#include "host/trainer.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "host/checkpoint.hpp"
+
+namespace stampede {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string default_run_dir(const std::string& env) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+  std::string dir = "runs/" + env + "-" + stamp;
+  // two runs started within one second get distinct directories
+  for (int k = 2; fs::exists(dir); ++k) dir = "runs/" + env + "-" + stamp + "-" + std::to_string(k);
+  return dir;
+}
+
+constexpr const char* kCsvHeader =
+    "iteration,env_steps,wall_s,steps_per_s,episodes,mean_return,mean_length,policy_loss,"
+    "value_loss,entropy,kl,clip_frac,explained_var,grad_norm,beta,learning_rate";
+
+void write_text_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+std::string checkpoint_path_in(const std::string& run_dir) {
+  return (fs::path(run_dir) / "checkpoint.bin").string();
+}
+
+TrainResult train(const TrainConfig& requested, const TrainOptions& options, std::ostream& out,
+                  const ResumeOverrides& overrides) {
+  TrainConfig config = requested;
+  TrainState start;
+  bool resuming = !options.resume_dir.empty();
+  if (resuming) {
+    Checkpoint ck = load_checkpoint(checkpoint_path_in(options.resume_dir));
+    config = ck.config;
+    config.run_dir = options.resume_dir;
+    if (overrides.total_steps) config.total_steps = requested.total_steps;
+    if (overrides.device) config.device = requested.device;
+    validate(config);
+    start = std::move(ck.state);
+  } else {
+    validate(config);
+    if (config.run_dir.empty()) config.run_dir = default_run_dir(config.env);
+    if (fs::exists(checkpoint_path_in(config.run_dir))) {
+      throw UsageError("run directory '" + config.run_dir +
+                       "' already holds a run; continue it with --resume " + config.run_dir +
+                       " or choose another --run-dir");
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(config.run_dir, ec);
+  if (ec) throw UsageError("cannot create run directory '" + config.run_dir + "': " + ec.message());
+
+  auto make = options.make_backend ? options.make_backend : make_backend;
+  std::unique_ptr<Backend> backend = make(config);
+  if (resuming) backend->load_state(start);
+  write_text_atomically(fs::path(config.run_dir) / "config.json", to_json(config).dump(2) + "\n");
+
+  TrainResult result;
+  result.run_dir = config.run_dir;
+  result.checkpoint_path = checkpoint_path_in(config.run_dir);
+  result.log_path = (fs::path(config.run_dir) / "log.csv").string();
+  result.device = backend->device_name();
+  result.iterations = resuming ? start.iteration : 0;
+  result.env_steps = result.iterations * config.batch_size();
+  const bool new_log = !resuming || !fs::exists(result.log_path);
+  std::ofstream log(result.log_path, new_log ? std::ios::trunc : std::ios::app);
+  if (!log) throw UsageError("cannot write log '" + result.log_path + "'");
+  if (new_log) log << kCsvHeader << "\n";
+
+  const int64_t total_iters = config.num_iterations();
+  const int64_t first = resuming ? start.iteration : 0;
+  const int64_t batch = config.batch_size();
+  int64_t last_saved = first;
+  const bool tty = ::isatty(STDOUT_FILENO) && &out == &std::cout;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last_print = t0 - std::chrono::seconds(10);
+  if (!options.quiet) {
+    out << "training " << config.env << " on " << result.device << ": " << config.num_envs
+        << " envs x " << config.num_steps << " steps, " << total_iters << " iterations ("
+        << config.total_steps << " steps), objective " << config.objective << "\n";
+  }
+
+  for (int64_t it = first; it < total_iters; ++it) {
+    IterationControl control;
+    control.iteration = it;
+    const float progress = static_cast<float>(it) / static_cast<float>(total_iters);
+    control.learning_rate =
+        config.lr_decay ? config.learning_rate * (1.0f - progress) : config.learning_rate;
+    const IterationStats s = backend->run_iteration(control);
+    if (s.nonfinite) {
+      std::ostringstream msg;
+      msg << "training diverged at iteration " << it + 1
+          << ": a loss or parameter became NaN or infinite; stopped without saving. ";
+      if (fs::exists(result.checkpoint_path)) {
+        msg << "The last good checkpoint (iteration " << last_saved << ") is kept at "
+            << result.checkpoint_path;
+      } else {
+        msg << "No checkpoint had been written yet";
+      }
+      throw TrainingDiverged(msg.str());
+    }
+
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const int64_t steps = (it + 1) * batch;
+    const double sps = static_cast<double>((it + 1 - first) * batch) / std::max(wall, 1e-9);
+    if (s.episodes > 0) result.mean_return = s.episode_return_sum / s.episodes;
+    const float mean_length = s.episodes > 0 ? s.episode_length_sum / s.episodes : 0.0f;
+    log << it + 1 << ',' << steps << ',' << wall << ',' << sps << ',' << s.episodes << ','
+        << (s.episodes > 0 ? s.episode_return_sum / s.episodes : 0.0f) << ',' << mean_length << ','
+        << s.policy_loss << ',' << s.value_loss << ',' << s.entropy << ',' << s.kl << ','
+        << s.clip_frac << ',' << s.explained_var << ',' << s.grad_norm << ',' << s.beta << ','
+        << control.learning_rate << '\n';
+
+    const bool last = it + 1 == total_iters;
+    if ((it + 1) % config.checkpoint_every == 0 || last) {
+      Checkpoint ck{config, backend->save_state()};
+      ck.state.iteration = it + 1;
+      save_checkpoint(result.checkpoint_path, ck);
+      last_saved = it + 1;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!options.quiet && (last || now - last_print >= std::chrono::seconds(1))) {
+      last_print = now;
+      std::ostringstream line;
+      line << std::fixed << std::setprecision(3) << "iter " << it + 1 << "/" << total_iters
+           << " | steps " << steps << " | " << std::setprecision(0) << sps << " sps | return "
+           << std::setprecision(1) << result.mean_return << " | pi " << std::setprecision(4)
+           << s.policy_loss << " | v " << s.value_loss << " | kl " << s.kl << " | clip "
+           << std::setprecision(3) << s.clip_frac << " | ev " << s.explained_var;
+      out << (tty ? "\r" : "") << line.str() << (tty && !last ? "" : "\n") << std::flush;
+    }
+    result.iterations = it + 1;
+    result.env_steps = steps;
+    result.wall_seconds = wall;
+    result.steps_per_second = sps;
+  }
+  log.flush();
+  return result;
+}
+
+}  // namespace stampede

@@ -1,0 +1,51 @@
+// The training loop, independent of where the data lives: iterate the backend, report a status
+// line, append the CSV log, checkpoint atomically, stop cleanly on a non-finite loss.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "host/backend.hpp"
+#include "host/config.hpp"
+
+namespace stampede {
+
+// training produced a NaN/inf; the message names the iteration and the checkpoint kept
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TrainOptions {
+  bool quiet = false;
+  std::string resume_dir;  // non-empty: continue the run in this directory
+  // builds the backend; tests substitute their own (default: make_backend)
+  std::function<std::unique_ptr<Backend>(const TrainConfig&)> make_backend;
+};
+
+struct TrainResult {
+  std::string run_dir, checkpoint_path, log_path, device;
+  int64_t iterations = 0;      // completed, counting those before a resume
+  int64_t env_steps = 0;       // transitions, counting those before a resume
+  double wall_seconds = 0.0;   // this invocation only
+  double steps_per_second = 0.0;
+  float mean_return = 0.0f;    // mean return of the episodes completed in the last iteration
+                               // that completed any
+};
+
+// `config` is ignored when options.resume_dir is set (the checkpoint's config is used, with
+// total_steps and device taken from `config` when `override_total_steps` / `override_device`)
+struct ResumeOverrides {
+  bool total_steps = false;
+  bool device = false;
+};
+
+TrainResult train(const TrainConfig& config, const TrainOptions& options, std::ostream& out,
+                  const ResumeOverrides& overrides = {});
+
+std::string checkpoint_path_in(const std::string& run_dir);
+
+}  // namespace stampede
