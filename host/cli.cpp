@@ -1,5 +1,6 @@
 #include "host/cli.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <ostream>
@@ -30,7 +31,38 @@ struct TrainFlags {
   std::vector<CLI::Option*> hyperparameters;  // may not be combined with --resume
   CLI::Option* total_steps = nullptr;
   CLI::Option* device = nullptr;
+  CLI::Option* config_file = nullptr;
+  std::string config_path;
 };
+
+// Applies a TOML config file to the train subcommand: each key sets the option of that name
+// unless the same option was given on the command line (the command line wins). CLI11's own
+// set_config does not apply files to subcommands, so this reads the file with its TOML parser.
+void apply_config_file(CLI::App* cmd, const std::string& path) {
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(path);
+  } catch (const CLI::Error& e) {
+    throw UsageError("cannot read config file '" + path + "': " + e.what());
+  }
+  for (const CLI::ConfigItem& item : items) {
+    const bool top_level = item.parents.empty() || item.parents == std::vector<std::string>{"train"};
+    CLI::Option* opt =
+        top_level && item.name != "config" ? cmd->get_option_no_throw("--" + item.name) : nullptr;
+    if (!opt) {
+      throw UsageError("config file '" + path + "': unknown key '" + item.fullname() +
+                       "' (keys are the train options with underscores, e.g. num_envs)");
+    }
+    if (opt->count() > 0) continue;
+    try {
+      opt->add_result(item.inputs);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      throw UsageError("config file '" + path + "': bad value for '" + item.name + "': " +
+                       e.what());
+    }
+  }
+}
 
 void add_train_options(CLI::App* cmd, TrainFlags* f) {
   TrainConfig& c = f->config;
@@ -38,8 +70,8 @@ void add_train_options(CLI::App* cmd, TrainFlags* f) {
     f->hyperparameters.push_back(opt);
     return opt;
   };
-  cmd->set_config("--config", "", "TOML file with any of these options (keys as in configs/)");
-  cmd->allow_config_extras(CLI::config_extras_mode::error);
+  f->config_file = cmd->add_option("--config", f->config_path,
+                                   "TOML file with any of these options (keys as in configs/)");
   hp(cmd->add_option(names("env"), c.env, "task to train (see `stampede envs`)"));
   hp(cmd->add_option(names("num-envs"), c.num_envs, "parallel environments N"));
   f->total_steps = cmd->add_option(names("total-steps"), c.total_steps,
@@ -169,8 +201,23 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* envs_cmd = app.add_subcommand("envs", "list tasks with their spaces");
 
   try {
+    // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead
+    const auto subs = app.get_subcommands({});
+    const bool known_sub = argc > 1 && std::any_of(subs.begin(), subs.end(), [&](CLI::App* sub) {
+                             return sub->get_name() == argv[1];
+                           });
+    if (argc > 1 && argv[1][0] != '-' && !known_sub) {
+      std::string known;
+      for (const CLI::App* sub : subs) known += (known.empty() ? "" : ", ") + sub->get_name();
+      throw UsageError(std::string("unknown command '") + argv[1] + "' (expected " + known + ")");
+    }
     app.parse(argc, argv);
-    if (train_cmd->parsed()) return run_train(train_flags, out);
+    if (train_cmd->parsed()) {
+      if (train_flags.config_file->count() > 0) {
+        apply_config_file(train_cmd, train_flags.config_path);
+      }
+      return run_train(train_flags, out);
+    }
     if (eval_cmd->parsed()) {
       return run_eval(eval_target, eval_episodes, eval_stochastic, eval_seed, out);
     }

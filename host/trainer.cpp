@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -110,7 +111,11 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
         << config.total_steps << " steps), objective " << config.objective << "\n";
   }
 
-  for (int64_t it = first; it < total_iters; ++it) {
+  int64_t end = total_iters;
+  if (options.stop_after_iterations >= 0) {
+    end = std::min(end, first + options.stop_after_iterations);
+  }
+  for (int64_t it = first; it < end; ++it) {
     IterationControl control;
     control.iteration = it;
     const float progress = static_cast<float>(it) / static_cast<float>(total_iters);

@@ -22,6 +22,8 @@ class TrainingDiverged : public std::runtime_error {
 struct TrainOptions {
   bool quiet = false;
   std::string resume_dir;  // non-empty: continue the run in this directory
+  int64_t stop_after_iterations = -1;  // >= 0: return after this many iterations of this call,
+                                       // as an interrupted run would (tests use it)
   // builds the backend; tests substitute their own (default: make_backend)
   std::function<std::unique_ptr<Backend>(const TrainConfig&)> make_backend;
 };

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's second command (and CI's): install what is missing, build everything in Release
+# (the CUDA backend too wherever nvcc exists, so CUDA code is compile-checked on GPU-less
+# machines), run the whole GoogleTest suite through ctest, then the MJCF loader fuzz test built
+# with clang/libFuzzer. GPU tests report themselves as skipped without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="$(nproc)"
+
+scripts/install_deps.sh
+
+cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release ${STAMPEDE_CMAKE_ARGS:-}
+cmake --build build-test -j"$jobs"
+(cd build-test && ctest --output-on-failure -j"$jobs" --timeout 1500)
+
+if command -v clang++ >/dev/null && [ -f tests/fuzz/CMakeLists.txt ]; then
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
+    -DSTAMPEDE_ENABLE_CUDA=OFF -DSTAMPEDE_BUILD_FUZZERS=ON
+  cmake --build build-fuzz -j"$jobs" --target mjcf_fuzz
+  (cd build-fuzz && ctest --output-on-failure -R fuzz)
+fi
