@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "envs/registry.hpp"
+#include "host/bench.hpp"
 #include "host/checkpoint.hpp"
 #include "host/eval.hpp"
 #include "host/trainer.hpp"
@@ -200,6 +201,28 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
 
   CLI::App* envs_cmd = app.add_subcommand("envs", "list tasks with their spaces");
 
+  BenchOptions bench;
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench", "env-only, env + inference and end-to-end training steps/s; PPO update cost");
+  bench_cmd->add_option("--env", bench.env, "task to measure");
+  bench_cmd->add_option("--device", bench.device, "cpu, cuda or auto");
+  bench_cmd->add_option("--num-envs", bench.num_envs, "environment counts, e.g. 1024,65536")
+      ->delimiter(',');
+  bench_cmd->add_option("--env-steps", bench.env_steps, "steps per timed repeat (env figures)");
+  bench_cmd->add_option("--num-steps", bench.num_steps, "T of the training figure");
+  bench_cmd->add_option("--epochs", bench.epochs, "K of the training figure");
+  bench_cmd->add_option("--minibatches", bench.minibatches, "minibatches per epoch (training)");
+  bench_cmd->add_option("--train-iters", bench.train_iters, "iterations per timed repeat");
+  bench_cmd->add_option("--warmup", bench.warmup, "untimed repeats first");
+  bench_cmd->add_option("--repeats", bench.repeats, "timed repeats; the median is reported");
+  bench_cmd->add_option("--update-widths", bench.update_widths, "MLP widths of the update figure")
+      ->delimiter(',');
+  bench_cmd->add_option("--update-minibatch", bench.update_minibatch, "rows per minibatch");
+  bench_cmd->add_flag("--skip-throughput", bench.skip_throughput, "only the update figure");
+  bench_cmd->add_flag("--skip-update", bench.skip_update, "only the throughput figures");
+  bench_cmd->add_option("--json", bench.json_path, "also write the results as JSON here");
+  bench_cmd->add_option("--seed", bench.seed, "random seed");
+
   try {
     // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead
     const auto subs = app.get_subcommands({});
@@ -222,6 +245,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return run_eval(eval_target, eval_episodes, eval_stochastic, eval_seed, out);
     }
     if (envs_cmd->parsed()) return run_envs(out);
+    if (bench_cmd->parsed()) return run_bench(bench, out);
   } catch (const CLI::CallForHelp&) {
     out << app.help();
     return 0;

@@ -1,0 +1,296 @@
+#include "host/bench.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "envs/core/env_batch.hpp"
+#include "envs/registry.hpp"
+#include "host/backend.hpp"
+#include "host/config.hpp"
+#include "host/cpu/update_cpu.hpp"
+#include "host/ppo/distributions.hpp"
+
+namespace stampede {
+
+namespace {
+
+CudaBenchHooks g_bench_hooks;
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+template <class F>
+double timed_median(const BenchOptions& o, F&& body) {
+  for (int k = 0; k < o.warmup; ++k)
+    body();
+  std::vector<double> times;
+  for (int k = 0; k < o.repeats; ++k) {
+    const auto t0 = Clock::now();
+    body();
+    times.push_back(seconds_since(t0));
+  }
+  return median(times);
+}
+
+// CPU env-only and env + inference: the per-env work of the CPU rollout (inference without the
+// normaliser update), timed with std::chrono
+template <class Env>
+BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
+  BenchRow row;
+  row.num_envs = n;
+  const TrainConfig config = bench_train_config(o, n);
+  TrainState s = initial_train_state(config);
+  const PolicyLayout layout = make_policy_layout(config);
+  std::vector<float> final_obs(s.env_obs.size()), reward(n), done_return(n), done_length(n);
+  std::vector<uint8_t> terminated(n), truncated(n);
+  std::vector<int32_t> done_count(n);
+  EnvBatch b;
+  b.num_envs = n;
+  b.state = s.env_state.data();
+  b.obs = s.env_obs.data();
+  b.final_obs = final_obs.data();
+  b.reward = reward.data();
+  b.terminated = terminated.data();
+  b.truncated = truncated.data();
+  b.episode_length = s.episode_length.data();
+  b.episode_return = s.episode_return.data();
+  b.done_count = done_count.data();
+  b.done_return_sum = done_return.data();
+  b.done_length_sum = done_length.data();
+  std::vector<float> actions(static_cast<size_t>(n) * Env::kActDim, 0.0f);
+  uint64_t step = 0;
+  for (int i = 0; i < n; ++i)
+    actions[i * Env::kActDim] = static_cast<float>(i % 2);
+
+  const double env_s = timed_median(o, [&] {
+    for (int k = 0; k < o.env_steps; ++k, ++step) {
+      for (int i = 0; i < n; ++i)
+        step_env(env, b, i, &actions[i * Env::kActDim], o.seed, step);
+    }
+  });
+  row.env_sps = static_cast<double>(n) * o.env_steps / env_s;
+
+  const float* p = s.params.data();
+  const double infer_s = timed_median(o, [&] {
+    float h[kMaxHeadDim], v, scratch[2 * kMaxLayerWidth], log_p[kMaxHeadDim];
+    for (int k = 0; k < o.env_steps; ++k, ++step) {
+      for (int i = 0; i < n; ++i) {
+        const float* x = &s.env_obs[static_cast<size_t>(i) * Env::kObsDim];
+        mlp_forward_row(p + layout.actor_offset(), layout.actor, x, h, scratch);
+        Rng rng(o.seed, RngPurpose::kAction, static_cast<uint32_t>(i), step);
+        float* a = &actions[i * Env::kActDim];
+        if (layout.discrete()) {
+          log_softmax(h, layout.head_dim(), log_p);
+          a[0] = static_cast<float>(categorical_sample(log_p, layout.head_dim(), rng.uniform()));
+        } else {
+          for (int j = 0; j < Env::kActDim; ++j)
+            a[j] = h[j] + rng.normal();
+        }
+        mlp_forward_row(p + layout.critic_offset(), layout.critic, x, &v, scratch);
+        step_env(env, b, i, a, o.seed, step);
+      }
+    }
+  });
+  row.infer_sps = static_cast<double>(n) * o.env_steps / infer_s;
+
+  std::unique_ptr<Backend> backend = make_cpu_backend(config);
+  int64_t it = 0;
+  const double train_s = timed_median(o, [&] {
+    for (int k = 0; k < o.train_iters; ++k, ++it) {
+      backend->run_iteration(IterationControl{it, config.learning_rate});
+    }
+  });
+  row.train_sps = static_cast<double>(config.batch_size()) * o.train_iters / train_s;
+  return row;
+}
+
+UpdateRow cpu_update(const BenchOptions& o, int width) {
+  UpdateRow row;
+  row.width = width;
+  row.path = "cpu";
+  const int m = o.update_minibatch;
+  TrainConfig config = bench_train_config(o, m, width);
+  config.num_steps = 1;
+  config.minibatch_size = m;
+  const PolicyLayout layout = make_policy_layout(config);
+  const TrainState s = initial_train_state(config);
+  RolloutBuffer r;
+  r.resize(1, m, layout.obs_dim, layout.act_dim, layout.head_dim());
+  Rng rng(o.seed, RngPurpose::kEval, 0, 0);
+  for (float& x : r.obs)
+    x = rng.normal();
+  for (float& x : r.advantages)
+    x = rng.normal();
+  for (float& x : r.returns)
+    x = rng.normal();
+  for (float& x : r.values)
+    x = rng.normal();
+  for (int64_t k = 0; k < r.size(); ++k) {
+    if (layout.discrete()) {
+      r.actions[k * layout.act_dim] = static_cast<float>(k % layout.num_actions);
+      for (int j = 0; j < layout.head_dim(); ++j)
+        r.dist[k * layout.head_dim() + j] = -std::log(float(layout.head_dim()));
+      r.logp[k] = r.dist[k * layout.head_dim()];
+    } else {
+      for (int j = 0; j < layout.act_dim; ++j)
+        r.actions[k * layout.act_dim + j] = rng.normal();
+    }
+  }
+  std::vector<int32_t> index(m);
+  for (int k = 0; k < m; ++k)
+    index[k] = k;
+  std::vector<float> grad(s.params.size());
+  std::vector<float> old_log_std(std::max(1, layout.act_dim), config.init_log_std);
+  const double t = timed_median(o, [&] {
+    std::fill(grad.begin(), grad.end(), 0.0f);
+    minibatch_loss_grad(config, layout, r, index.data(), m, s.params.data(), old_log_std.data(),
+                        1.0f, grad.data());
+  });
+  row.ns_per_sample = t * 1e9 / m;
+  return row;
+}
+
+std::string fmt_rate(double sps) {
+  if (sps <= 0) return "-";
+  std::ostringstream s;
+  s << std::scientific << std::setprecision(3) << sps;
+  return s.str();
+}
+
+}  // namespace
+
+void register_cuda_bench_hooks(const CudaBenchHooks& hooks) {
+  g_bench_hooks = hooks;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
+
+TrainConfig bench_train_config(const BenchOptions& o, int num_envs, int width) {
+  TrainConfig c;
+  c.env = o.env;
+  c.num_envs = num_envs;
+  c.num_steps = o.num_steps;
+  c.epochs = o.epochs;
+  c.minibatch_size = static_cast<int>(std::max<int64_t>(1, c.batch_size() / o.minibatches));
+  c.total_steps = c.batch_size() * 1000;
+  c.seed = o.seed;
+  c.actor_hidden = {width, width};
+  c.critic_hidden = {width, width};
+  c.device = o.device;
+  return c;
+}
+
+int run_bench(const BenchOptions& o, std::ostream& out) {
+  if (!find_env(o.env))
+    throw UsageError("unknown env '" + o.env + "' (available: " + env_names() + ")");
+  if (o.repeats < 1 || o.warmup < 0 || o.env_steps < 1 || o.num_steps < 1 || o.epochs < 1 ||
+      o.minibatches < 1 || o.train_iters < 1 || o.update_minibatch < 1) {
+    throw UsageError("bench: repeats, steps, epochs, minibatches and iterations must be >= 1");
+  }
+  for (int n : o.num_envs) {
+    if (n < 1 || n > (1 << 24))
+      throw UsageError("bench: env count " + std::to_string(n) + " out of range (1..16777216)");
+  }
+  bool gpu = false;
+  if (o.device == "cuda" || o.device == "auto") {
+    const std::string reason = cuda_unavailable_reason();
+    gpu = reason.empty() && g_bench_hooks.throughput;
+    if (o.device == "cuda" && !gpu) throw UsageError("--device cuda was asked for, but " + reason);
+  } else if (o.device != "cpu") {
+    throw UsageError("unknown device '" + o.device + "' (expected cpu, cuda or auto)");
+  }
+  const std::string device = gpu ? g_bench_hooks.device_name() : "cpu";
+  out << "stampede bench: " << o.env << " on " << device << " (median of " << o.repeats << " after "
+      << o.warmup << " warm-up; steps = transitions summed over envs)\n";
+
+  nlohmann::json j;
+  j["env"] = o.env;
+  j["device"] = device;
+  j["repeats"] = o.repeats;
+  j["warmup"] = o.warmup;
+  j["env_steps"] = o.env_steps;
+  j["train"] = {{"num_steps", o.num_steps},
+                {"epochs", o.epochs},
+                {"minibatches", o.minibatches},
+                {"iters", o.train_iters},
+                {"hidden", {64, 64}}};
+  j["throughput"] = nlohmann::json::array();
+  j["update"] = nlohmann::json::array();
+
+  if (!o.skip_throughput) {
+    out << std::setw(10) << "envs" << std::setw(14) << "env-only/s" << std::setw(14)
+        << "env+infer/s" << std::setw(14) << "train/s"
+        << "  note\n";
+    for (int n : o.num_envs) {
+      BenchRow row;
+      try {
+        if (gpu) {
+          row = g_bench_hooks.throughput(o, n);
+        } else {
+          row = visit_env(o.env, [&](auto env) { return cpu_throughput(env, o, n); });
+        }
+      } catch (const UsageError& e) {
+        row.num_envs = n;
+        row.note = e.what();
+      }
+      out << std::setw(10) << n << std::setw(14) << fmt_rate(row.env_sps) << std::setw(14)
+          << fmt_rate(row.infer_sps) << std::setw(14) << fmt_rate(row.train_sps) << "  " << row.note
+          << "\n"
+          << std::flush;
+      j["throughput"].push_back({{"num_envs", n},
+                                 {"env_sps", row.env_sps},
+                                 {"env_infer_sps", row.infer_sps},
+                                 {"train_sps", row.train_sps},
+                                 {"note", row.note}});
+    }
+  }
+  if (!o.skip_update) {
+    out << "PPO update, minibatch " << o.update_minibatch << " (forward + loss + backward"
+        << (gpu ? " + reduce + Adam" : "") << ")\n";
+    out << std::setw(8) << "width" << std::setw(10) << "path" << std::setw(16) << "ns/sample"
+        << "  note\n";
+    for (int w : o.update_widths) {
+      std::vector<UpdateRow> rows;
+      if (gpu) {
+        if (w <= 128) rows.push_back(g_bench_hooks.update(o, w, true));
+        rows.push_back(g_bench_hooks.update(o, w, false));
+      } else {
+        rows.push_back(cpu_update(o, w));
+      }
+      for (const UpdateRow& r : rows) {
+        out << std::setw(8) << r.width << std::setw(10) << r.path << std::setw(16) << std::fixed
+            << std::setprecision(3) << r.ns_per_sample << std::defaultfloat << "  " << r.note
+            << "\n";
+        j["update"].push_back({{"width", r.width},
+                               {"path", r.path},
+                               {"ns_per_sample", r.ns_per_sample},
+                               {"note", r.note}});
+      }
+    }
+  }
+  if (!o.json_path.empty()) {
+    std::ofstream f(o.json_path);
+    f << j.dump(2) << "\n";
+    if (!f) throw UsageError("cannot write '" + o.json_path + "'");
+    out << "wrote " << o.json_path << "\n";
+  }
+  return 0;
+}
+
+}  // namespace stampede

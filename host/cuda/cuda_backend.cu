@@ -1,0 +1,345 @@
+// The CUDA backend: allocation, state transfer, the order of launches of one PPO iteration,
+// CUDA-graph capture and replay, the profiler window. The math is in kernels/.
+#include <cuda_profiler_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "envs/registry.hpp"
+#include "host/cuda/cuda_backend.hpp"
+#include "host/cuda/cuda_backend_impl.hpp"
+#include "host/cuda/nvtx.hpp"
+#include "kernels/ppo_update_cublas.hpp"
+
+namespace stampede {
+
+namespace {
+
+constexpr int kFusedMaxWidth = 128;
+constexpr size_t kCublasWorkspaceBytes = 32u << 20;
+
+std::string gib(double bytes) {
+  std::ostringstream s;
+  s.precision(bytes < 10.0 * (1 << 30) ? 2 : 1);
+  s << std::fixed << bytes / double(1 << 30);
+  return s.str();
+}
+
+int max_hidden_width(const PolicyLayout& L) {
+  int w = 0;
+  for (int k = 0; k < L.actor.num_hidden; ++k)
+    w = std::max(w, L.actor.hidden[k]);
+  for (int k = 0; k < L.critic.num_hidden; ++k)
+    w = std::max(w, L.critic.hidden[k]);
+  return w;
+}
+
+// "A:B" -> [A, B], 1-based iteration numbers as the log prints them
+void parse_profile_iters(const std::string& text, int64_t* begin, int64_t* end) {
+  if (text.empty()) return;
+  const size_t colon = text.find(':');
+  char* tail = nullptr;
+  bool ok = colon != std::string::npos;
+  if (ok) {
+    *begin = std::strtoll(text.substr(0, colon).c_str(), &tail, 10);
+    ok = *tail == '\0' && colon > 0;
+  }
+  if (ok) {
+    *end = std::strtoll(text.substr(colon + 1).c_str(), &tail, 10);
+    ok = *tail == '\0' && colon + 1 < text.size();
+  }
+  if (!ok || *begin < 1 || *end < *begin) {
+    throw UsageError("--profile-iters '" + text +
+                     "' is malformed (expected A:B with 1 <= A <= B, iterations as logged)");
+  }
+}
+
+}  // namespace
+
+std::string cuda_probe() {
+  int count = 0;
+  const cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky error so later CUDA calls start clean
+    if (err == cudaErrorInsufficientDriver) {
+      return "the NVIDIA driver is missing or older than this build's CUDA runtime";
+    }
+    return std::string("no usable CUDA device (") + cudaGetErrorString(err) + ")";
+  }
+  if (count == 0) return "no CUDA device was found";
+  return "";
+}
+
+size_t estimate_device_bytes(const TrainConfig& c) {
+  const PolicyLayout L = make_policy_layout(c);
+  const EnvSpec& spec = *find_env(c.env);
+  int state_dim = 0;
+  visit_env(c.env, [&](auto env) { state_dim = decltype(env)::kStateDim; });
+  const double n = c.num_envs, tn = static_cast<double>(c.batch_size());
+  const double obs = L.obs_dim, act = L.act_dim, head = L.head_dim(), p = L.num_params();
+  double floats = 0.0;
+  floats += tn * (obs + act + head + 8.0);            // rollout floats (+ adv, returns)
+  floats += tn * 4.0 + tn * 2.0;                      // sort keys/indices in and out, CUB temp
+  floats += n * (state_dim + 2.0 * obs + act + 8.0);  // env buffers
+  floats += p * 5.0 + p * 264.0;                      // params, moments, grad, fused partials
+  const int width = std::max(L.actor.max_width(), L.critic.max_width());
+  if (max_hidden_width(L) > kFusedMaxWidth) {
+    floats += static_cast<double>(c.minibatch_size) *
+              (obs + 8.0 * width + head + 4.0 * kMaxHiddenLayers * width);
+  }
+  return static_cast<size_t>(floats * 4.0 + tn * 2.0 + kCublasWorkspaceBytes + (64u << 20));
+}
+
+CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& options)
+    : config_(config), options_(options), layout_(make_policy_layout(config)) {
+  if (const char* env = std::getenv("STAMPEDE_NO_GRAPH"); env && std::string(env) == "1") {
+    options_.use_graph = false;
+  }
+  parse_profile_iters(config.profile_iters, &profile_begin_, &profile_end_);
+  const std::string reason = cuda_probe();
+  if (!reason.empty()) throw UsageError("--device cuda was asked for, but " + reason);
+
+  int device = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  cudaDeviceProp prop{};
+  CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  device_name_ = std::string("cuda:") + std::to_string(device) + " (" + prop.name + ")";
+
+  n_ = config.num_envs;
+  t_ = config.num_steps;
+  tn_ = config.batch_size();
+  if (tn_ > INT32_MAX) {
+    throw UsageError("num_envs * num_steps = " + std::to_string(tn_) +
+                     " exceeds the CUDA backend's limit of 2^31 - 1 transitions per iteration");
+  }
+  size_t free_bytes = 0, total_bytes = 0;
+  CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const size_t need = estimate_device_bytes(config);
+  if (need > free_bytes) {
+    throw UsageError("--num-envs " + std::to_string(n_) + " with --num-steps " +
+                     std::to_string(t_) + ": " + std::to_string(n_) + " envs need " +
+                     gib(static_cast<double>(need)) + " GiB of device memory, the GPU has " +
+                     gib(static_cast<double>(free_bytes)) + " GiB free (of " +
+                     gib(static_cast<double>(total_bytes)) + " GiB); use fewer envs or steps");
+  }
+
+  obs_dim_ = layout_.obs_dim;
+  act_dim_ = layout_.act_dim;
+  head_ = layout_.head_dim();
+  num_params_ = layout_.num_params();
+  minibatches_ = static_cast<int>(tn_ / config.minibatch_size);
+  visit_env(config.env, [&](auto env) { state_dim_ = decltype(env)::kStateDim; });
+
+  // update path: fused when every hidden layer is <= 128 wide and a block's tile fits
+  const int max_smem = fused_update_max_smem_bytes();
+  bool fits = max_hidden_width(layout_) <= kFusedMaxWidth;
+  while (fits && fused_update_smem_bytes(layout_, tile_rows_) > static_cast<size_t>(max_smem)) {
+    if (tile_rows_ == 8)
+      fits = false;
+    else
+      tile_rows_ /= 2;
+  }
+  path_ = options_.path == UpdatePath::kAuto ? (fits ? UpdatePath::kFused : UpdatePath::kCublas)
+                                             : options_.path;
+  if (path_ == UpdatePath::kFused && !fits) {
+    throw UsageError("the fused update does not fit this network (hidden layers up to " +
+                     std::to_string(kFusedMaxWidth) + " wide and " + std::to_string(max_smem) +
+                     " bytes of shared memory per block); use the cuBLAS path");
+  }
+  const int tiles = (config.minibatch_size + tile_rows_ - 1) / tile_rows_;
+  fused_blocks_ = std::max(1, std::min(tiles, 2 * prop.multiProcessorCount));
+
+  CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  CUBLAS_CHECK(cublasCreate(&cublas_));
+  CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+  CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_PEDANTIC_MATH));  // fp32, no TF32
+  allocate();
+  load_state(initial_train_state(config));
+}
+
+CudaBackend::~CudaBackend() {
+  if (profiling_) cudaProfilerStop();
+  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
+  if (cublas_) cublasDestroy(cublas_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+void CudaBackend::allocate() {
+  const size_t n = n_, tn = tn_, p = num_params_;
+  control_.resize(1);
+  learner_.resize(1);
+  stats_.resize(1);
+  params_.resize(p);
+  adam_m_.resize(p);
+  adam_v_.resize(p);
+  grad_.resize(p);
+  old_log_std_.resize(std::max(1, act_dim_));
+  obs_mean_.resize(obs_dim_);
+  obs_var_.resize(obs_dim_);
+  obs_count_.resize(1);
+  ret_stats_.resize(3);
+  ret_acc_.resize(n);
+  env_state_.resize(n * state_dim_);
+  env_obs_.resize(n * obs_dim_);
+  final_obs_.resize(n * obs_dim_);
+  raw_reward_.resize(n);
+  env_actions_.resize(n * act_dim_);
+  episode_return_.resize(n);
+  episode_length_.resize(n);
+  done_return_.resize(n);
+  done_length_.resize(n);
+  done_count_.resize(n);
+  scratch_terminated_.resize(n);
+  scratch_truncated_.resize(n);
+  obs_.resize(tn * obs_dim_);
+  actions_.resize(tn * act_dim_);
+  logp_.resize(tn);
+  values_.resize(tn);
+  dist_.resize(tn * head_);
+  rewards_.resize(tn);
+  trunc_values_.resize(tn);
+  last_values_.resize(n);
+  advantages_.resize(tn);
+  returns_.resize(tn);
+  terminated_.resize(tn);
+  truncated_.resize(tn);
+  keys_in_.resize(tn);
+  keys_out_.resize(tn);
+  index_in_.resize(tn);
+  perm_.resize(tn);
+  sort_temp_.resize(std::max<size_t>(1, shuffle_temp_bytes(static_cast<int>(tn))));
+  adv_moments_.resize(2);
+  moment_partials_.resize(static_cast<size_t>(kMomentChunks) * std::max(obs_dim_, 1) * 3);
+  stats_partials_.resize(kStatsBlocks * 8);
+  kl_partials_.resize(kStatsBlocks);
+  sq_partials_.resize(256);
+  partial_terms_.resize(static_cast<size_t>(std::max(2 * fused_blocks_, kStatsBlocks)) * kNumTerms);
+  if (path_ == UpdatePath::kFused) {
+    partial_grad_.resize(static_cast<size_t>(fused_blocks_) * p);
+  } else {
+    cublas_scratch_.resize(cublas_update_scratch_floats(layout_, config_.minibatch_size));
+    cublas_workspace_.resize(kCublasWorkspaceBytes);
+    // a fixed workspace keeps cuBLAS from allocating during graph capture
+    CUBLAS_CHECK(cublasSetWorkspace(cublas_, cublas_workspace_.get(), kCublasWorkspaceBytes));
+  }
+}
+
+void CudaBackend::load_state(const TrainState& s) {
+  params_.upload(s.params, stream_);
+  adam_m_.upload(s.adam_m, stream_);
+  adam_v_.upload(s.adam_v, stream_);
+  obs_mean_.upload(s.obs_mean, stream_);
+  obs_var_.upload(s.obs_var, stream_);
+  obs_count_.upload(std::vector<double>{s.obs_count}, stream_);
+  ret_stats_.upload(std::vector<double>{s.ret_mean, s.ret_var, s.ret_count}, stream_);
+  ret_acc_.upload(s.ret_acc, stream_);
+  env_state_.upload(s.env_state, stream_);
+  env_obs_.upload(s.env_obs, stream_);
+  episode_length_.upload(s.episode_length, stream_);
+  episode_return_.upload(s.episode_return, stream_);
+  DeviceLearner learner;
+  learner.beta = s.beta;
+  learner_.upload(std::vector<DeviceLearner>{learner}, stream_);
+  CUDA_CHECK(cudaStreamSynchronize(stream_));  // the host vectors above are temporaries
+  iteration_ = s.iteration;
+  global_step_ = s.global_step;
+  adam_step_ = s.adam_step;
+}
+
+TrainState CudaBackend::save_state() {
+  TrainState s;
+  s.iteration = iteration_;
+  s.global_step = global_step_;
+  s.adam_step = adam_step_;
+  s.beta = learner_.download(stream_)[0].beta;
+  s.params = params_.download(stream_);
+  s.adam_m = adam_m_.download(stream_);
+  s.adam_v = adam_v_.download(stream_);
+  s.obs_mean = obs_mean_.download(stream_);
+  s.obs_var = obs_var_.download(stream_);
+  s.obs_count = obs_count_.download(stream_)[0];
+  const std::vector<double> ret = ret_stats_.download(stream_);
+  s.ret_mean = ret[0];
+  s.ret_var = ret[1];
+  s.ret_count = ret[2];
+  s.ret_acc = ret_acc_.download(stream_);
+  s.env_state = env_state_.download(stream_);
+  s.env_obs = env_obs_.download(stream_);
+  s.episode_length = episode_length_.download(stream_);
+  s.episode_return = episode_return_.download(stream_);
+  return s;
+}
+
+void CudaBackend::begin_iteration(const IterationControl& control) {
+  host_control_->iteration = control.iteration;
+  host_control_->global_step = global_step_;
+  host_control_->adam_step = adam_step_;
+  host_control_->learning_rate = control.learning_rate;
+  CUDA_CHECK(cudaMemcpyAsync(control_.get(), host_control_.get(), sizeof(DeviceControl),
+                             cudaMemcpyHostToDevice, stream_));
+}
+
+void CudaBackend::end_iteration() {
+  iteration_ = host_control_->iteration + 1;
+  global_step_ += t_;
+  adam_step_ += static_cast<int64_t>(config_.epochs) * minibatches_;
+}
+
+void CudaBackend::update_profiler(int64_t iteration, bool before) {
+  const int64_t number = iteration + 1;  // as logged
+  if (before && number == profile_begin_ && !profiling_) {
+    CUDA_CHECK(cudaDeviceSynchronize());
+    CUDA_CHECK(cudaProfilerStart());
+    profiling_ = true;
+  }
+  if (!before && number == profile_end_ && profiling_) {
+    CUDA_CHECK(cudaDeviceSynchronize());
+    CUDA_CHECK(cudaProfilerStop());
+    profiling_ = false;
+  }
+}
+
+IterationStats CudaBackend::run_iteration(const IterationControl& control) {
+  update_profiler(control.iteration, true);
+  begin_iteration(control);
+  // inside a profile window phases run eagerly, so NVTX ranges show each phase
+  const bool eager = !options_.use_graph || profiling_ || iterations_run_ == 0;
+  if (eager) {
+    STAMPEDE_NVTX_RANGE("iteration");
+    record_iteration();
+  } else {
+    if (!graph_exec_) {
+      cudaGraph_t graph = nullptr;
+      CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed));
+      record_iteration();
+      CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+      CUDA_CHECK(cudaGraphInstantiate(&graph_exec_, graph, 0));
+      CUDA_CHECK(cudaGraphDestroy(graph));
+    }
+    STAMPEDE_NVTX_RANGE("iteration (graph)");
+    CUDA_CHECK(cudaGraphLaunch(graph_exec_, stream_));
+  }
+  const IterationStats stats = read_stats();
+  end_iteration();
+  ++iterations_run_;
+  update_profiler(control.iteration, false);
+  return stats;
+}
+
+void CudaBackend::record_iteration() {
+  rollout();
+  advantages();
+  update();
+  finish_iteration();
+}
+
+IterationStats CudaBackend::read_stats() {
+  CUDA_CHECK(cudaMemcpyAsync(host_stats_.get(), stats_.get(), sizeof(IterationStats),
+                             cudaMemcpyDeviceToHost, stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  return *host_stats_;
+}
+
+}  // namespace stampede

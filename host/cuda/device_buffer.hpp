@@ -1,0 +1,98 @@
+// Owning device and pinned-host allocations (move-only RAII). Sizes are in elements.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "host/cuda/cuda_check.hpp"
+
+namespace stampede {
+
+template <class T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(size_t count) { resize(count); }
+  ~DeviceBuffer() { release(); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  DeviceBuffer(DeviceBuffer&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+    if (this != &o) {
+      release();
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      count_ = std::exchange(o.count_, 0);
+    }
+    return *this;
+  }
+
+  // reallocates (contents are lost) when the size changes
+  void resize(size_t count) {
+    if (count == count_) return;
+    release();
+    if (count > 0) CUDA_CHECK(cudaMalloc(&ptr_, count * sizeof(T)));
+    count_ = count;
+  }
+
+  T* get() const { return ptr_; }
+  size_t size() const { return count_; }
+  size_t bytes() const { return count_ * sizeof(T); }
+
+  void upload(const T* host, size_t count, cudaStream_t stream) {
+    if (count)
+      CUDA_CHECK(cudaMemcpyAsync(ptr_, host, count * sizeof(T), cudaMemcpyHostToDevice, stream));
+  }
+  void upload(const std::vector<T>& host, cudaStream_t stream) {
+    resize(host.size());
+    upload(host.data(), host.size(), stream);
+  }
+  // synchronous: for checkpoints and tests, never on the hot path
+  std::vector<T> download(cudaStream_t stream) const {
+    std::vector<T> host(count_);
+    if (count_) {
+      CUDA_CHECK(cudaMemcpyAsync(host.data(), ptr_, bytes(), cudaMemcpyDeviceToHost, stream));
+      CUDA_CHECK(cudaStreamSynchronize(stream));
+    }
+    return host;
+  }
+  void fill_zero(cudaStream_t stream) {
+    if (count_) CUDA_CHECK(cudaMemsetAsync(ptr_, 0, bytes(), stream));
+  }
+
+ private:
+  void release() {
+    if (ptr_) cudaFree(ptr_);  // no throw in destructors
+    ptr_ = nullptr;
+    count_ = 0;
+  }
+  T* ptr_ = nullptr;
+  size_t count_ = 0;
+};
+
+// page-locked host memory, so async copies (and graph memcpy nodes) can use it
+template <class T>
+class PinnedBuffer {
+ public:
+  explicit PinnedBuffer(size_t count = 1) {
+    CUDA_CHECK(cudaMallocHost(&ptr_, count * sizeof(T)));
+    count_ = count;
+  }
+  ~PinnedBuffer() {
+    if (ptr_) cudaFreeHost(ptr_);
+  }
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  T* get() const { return ptr_; }
+  T& operator*() const { return *ptr_; }
+  T* operator->() const { return ptr_; }
+
+ private:
+  T* ptr_ = nullptr;
+  size_t count_ = 0;
+};
+
+}  // namespace stampede

@@ -1,0 +1,31 @@
+/*
+Advantage: generalised advantage estimation, one thread per environment running gae_one_env
+(the function the CPU calls), a reverse loop over T. The rollout is [T, N] time-major, so at each
+t a warp reads 32 consecutive floats: coalesced.
+CPU twin: compute_advantages_cpu (host/cpu/update_cpu.cpp).
+*/
+#include "host/cuda/cuda_check.hpp"
+#include "kernels/kernels.hpp"
+#include "kernels/reduce.cuh"
+
+namespace stampede {
+
+// ----------------------------------------------------------------------------------------------
+// CUDA kernels
+
+__global__ void advantage_kernel(AdvantageParams p) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= p.in.num_envs) return;
+  gae_one_env(p.in, i, p.advantages, p.returns);
+}
+
+// ----------------------------------------------------------------------------------------------
+// kernel launchers
+
+void launch_advantage(const AdvantageParams& p, cudaStream_t stream) {
+  constexpr int kThreads = 128;
+  advantage_kernel<<<STAMPEDE_CEIL_DIV(p.in.num_envs, kThreads), kThreads, 0, stream>>>(p);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace stampede

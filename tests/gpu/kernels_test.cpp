@@ -1,0 +1,260 @@
+// Each kernel against its CPU twin on fresh random inputs, outputs poisoned with NaN beforehand.
+// Tolerance: relative error <= 1e-5 in fp32 (relative to the reference's scale; see rel_error)
+// where the GPU runs the same HD function as the CPU and only libm ULPs and FMA contraction
+// differ. Gradients are sums over a minibatch in a different order (tiles and blocks vs. samples
+// in turn), so they are checked at 1e-4 of their scale.
+#include <gtest/gtest.h>
+
+#include "envs/registry.hpp"
+#include "gpu_test_common.hpp"
+#include "host/ppo/adam.hpp"
+#include "host/ppo/running_stats.hpp"
+
+namespace stampede {
+namespace {
+
+using testing::GpuTest;
+using testing::nan_vector;
+using testing::rel_error;
+using testing::small_config;
+
+class KernelTest : public GpuTest {};
+
+template <class Env>
+void check_env_step(const Env& env, const std::string& name) {
+  const int n = 4096;
+  TrainConfig config = small_config(name, n);
+  TrainState s = initial_train_state(config);
+  Rng rng(99, RngPurpose::kEval, 0, 0);
+  // random mid-episode lengths so some envs truncate
+  for (int i = 0; i < n; ++i)
+    s.episode_length[i] = static_cast<int>(rng.uniform() * env.max_episode_steps());
+  std::vector<float> actions(static_cast<size_t>(n) * Env::kActDim);
+  for (float& a : actions)
+    a = Env::kNumActions ? float(int(rng.uniform() * Env::kNumActions)) : rng.uniform(-2.f, 2.f);
+
+  // CPU twin
+  std::vector<float> state = s.env_state, obs = s.env_obs, final_obs(obs.size(), 0.0f), reward(n);
+  std::vector<float> ep_ret = s.episode_return, done_ret(n, 0.0f), done_len(n, 0.0f);
+  std::vector<int32_t> ep_len = s.episode_length, done_count(n, 0);
+  std::vector<uint8_t> term(n), trunc(n);
+  EnvBatch b{n,
+             state.data(),
+             obs.data(),
+             final_obs.data(),
+             reward.data(),
+             term.data(),
+             trunc.data(),
+             ep_len.data(),
+             ep_ret.data(),
+             done_count.data(),
+             done_ret.data(),
+             done_len.data()};
+  for (int i = 0; i < n; ++i)
+    step_env(env, b, i, &actions[i * Env::kActDim], 5, 1234);
+
+  cudaStream_t st = nullptr;
+  DeviceBuffer<float> d_state, d_obs, d_final, d_reward, d_ep_ret, d_done_ret, d_done_len, d_act;
+  DeviceBuffer<int32_t> d_ep_len, d_done_count;
+  DeviceBuffer<uint8_t> d_term, d_trunc;
+  DeviceBuffer<int64_t> d_step;
+  d_state.upload(s.env_state, st);
+  d_obs.upload(s.env_obs, st);
+  d_final.upload(std::vector<float>(obs.size(), 0.0f), st);
+  d_reward.upload(nan_vector(n), st);
+  d_ep_ret.upload(s.episode_return, st);
+  d_ep_len.upload(s.episode_length, st);
+  d_done_ret.upload(std::vector<float>(n, 0.0f), st);
+  d_done_len.upload(std::vector<float>(n, 0.0f), st);
+  d_done_count.upload(std::vector<int32_t>(n, 0), st);
+  d_term.upload(std::vector<uint8_t>(n, 7), st);
+  d_trunc.upload(std::vector<uint8_t>(n, 7), st);
+  d_act.upload(actions, st);
+  d_step.upload(std::vector<int64_t>{1200}, st);
+  EnvStepParams p;
+  p.batch = EnvBatch{n,
+                     d_state.get(),
+                     d_obs.get(),
+                     d_final.get(),
+                     d_reward.get(),
+                     d_term.get(),
+                     d_trunc.get(),
+                     d_ep_len.get(),
+                     d_ep_ret.get(),
+                     d_done_count.get(),
+                     d_done_ret.get(),
+                     d_done_len.get()};
+  p.actions = d_act.get();
+  p.seed = 5;
+  p.step_base = d_step.get();
+  p.step_offset = 34;
+  launch_env_step(name, p, st);
+  CUDA_CHECK(cudaDeviceSynchronize());
+
+  EXPECT_LE(rel_error(d_state.download(st), state), 1e-5) << name;
+  EXPECT_LE(rel_error(d_obs.download(st), obs), 1e-5) << name;
+  EXPECT_LE(rel_error(d_final.download(st), final_obs), 1e-5) << name;
+  EXPECT_LE(rel_error(d_reward.download(st), reward), 1e-5) << name;
+  EXPECT_EQ(d_term.download(st), term) << name;
+  EXPECT_EQ(d_trunc.download(st), trunc) << name;
+  EXPECT_EQ(d_ep_len.download(st), ep_len) << name;
+  EXPECT_EQ(d_done_count.download(st), done_count) << name;
+  EXPECT_LE(rel_error(d_done_ret.download(st), done_ret), 1e-5) << name;
+}
+
+TEST_F(KernelTest, EnvStepMatchesCpuForEveryClassicTask) {
+  for (const char* name : {"cartpole", "acrobot", "pendulum", "mountain_car_continuous"}) {
+    visit_env(name, [&](auto env) { check_env_step(env, name); });
+  }
+}
+
+TEST_F(KernelTest, AdvantageMatchesGaeOneEnv) {
+  const int t = 64, n = 1000;
+  RolloutBuffer r;
+  r.resize(t, n, 1, 1, 1);
+  Rng rng(3, RngPurpose::kEval, 0, 0);
+  for (float& x : r.rewards)
+    x = rng.normal();
+  for (float& x : r.values)
+    x = rng.normal();
+  for (float& x : r.trunc_values)
+    x = rng.normal();
+  for (float& x : r.last_values)
+    x = rng.normal();
+  for (auto& x : r.terminated)
+    x = rng.uniform() < 0.05f;
+  for (size_t k = 0; k < r.truncated.size(); ++k)
+    r.truncated[k] = !r.terminated[k] && rng.uniform() < 0.03f;
+  RolloutBuffer cpu = r;
+  compute_advantages_cpu(&cpu, 0.99f, 0.95f);
+
+  cudaStream_t st = nullptr;
+  DeviceBuffer<float> rew, val, tv, lv, adv, ret;
+  DeviceBuffer<uint8_t> term, trunc;
+  rew.upload(r.rewards, st);
+  val.upload(r.values, st);
+  tv.upload(r.trunc_values, st);
+  lv.upload(r.last_values, st);
+  term.upload(r.terminated, st);
+  trunc.upload(r.truncated, st);
+  adv.upload(nan_vector(r.size()), st);
+  ret.upload(nan_vector(r.size()), st);
+  AdvantageParams p;
+  p.in = GaeInputs{t,         n,          0.99f,       0.95f,    rew.get(),
+                   val.get(), term.get(), trunc.get(), tv.get(), lv.get()};
+  p.advantages = adv.get();
+  p.returns = ret.get();
+  launch_advantage(p, st);
+  EXPECT_LE(rel_error(adv.download(st), cpu.advantages), 1e-5);
+  EXPECT_LE(rel_error(ret.download(st), cpu.returns), 1e-5);
+}
+
+TEST_F(KernelTest, ShuffleEqualsCpuPermutation) {
+  for (int count : {1, 1000, 65536 + 17}) {
+    std::vector<int32_t> cpu;
+    shuffle_indices(11, 3 * 4 + 2, count, &cpu);
+    cudaStream_t st = nullptr;
+    DeviceBuffer<uint32_t> ki(count), ko(count);
+    DeviceBuffer<int32_t> ii(count), perm(count);
+    DeviceBuffer<uint8_t> temp(std::max<size_t>(1, shuffle_temp_bytes(count)));
+    DeviceBuffer<DeviceControl> control;
+    DeviceControl c;
+    c.iteration = 3;
+    control.upload(std::vector<DeviceControl>{c}, st);
+    perm.upload(std::vector<int32_t>(count, -1), st);
+    ShuffleParams p{count,    11,       4,          2,          control.get(), ki.get(),
+                    ko.get(), ii.get(), perm.get(), temp.get(), temp.size()};
+    launch_shuffle(p, st);
+    EXPECT_EQ(perm.download(st), cpu) << count;
+  }
+}
+
+TEST_F(KernelTest, RunningMomentsMatchCpuMerge) {
+  const int rows = 100003, dim = 5;
+  std::vector<float> x(static_cast<size_t>(rows) * dim);
+  Rng rng(4, RngPurpose::kEval, 0, 0);
+  for (size_t k = 0; k < x.size(); ++k)
+    x[k] = 3.0f * rng.normal() + static_cast<float>(k % dim);
+  std::vector<double> mean(dim, 0.5), var(dim, 2.0);
+  double count = 17.0;
+  cudaStream_t st = nullptr;
+  DeviceBuffer<float> dx;
+  DeviceBuffer<double> dmean, dvar, dcount, partials(static_cast<size_t>(kMomentChunks) * dim * 3);
+  dx.upload(x, st);
+  dmean.upload(mean, st);
+  dvar.upload(var, st);
+  dcount.upload(std::vector<double>{count}, st);
+  for (int d = 0; d < dim; ++d) {  // CPU twin: two-pass batch moments, then merge
+    double sum = 0.0, sq = 0.0;
+    for (int i = 0; i < rows; ++i)
+      sum += x[static_cast<size_t>(i) * dim + d];
+    const double bm = sum / rows;
+    for (int i = 0; i < rows; ++i)
+      sq += (x[static_cast<size_t>(i) * dim + d] - bm) * (x[static_cast<size_t>(i) * dim + d] - bm);
+    merge_moments(&mean[d], &var[d], count, bm, sq / rows, rows);
+  }
+  MomentsParams p{rows, dim, dx.get(), partials.get(), dmean.get(), dvar.get(), dcount.get()};
+  launch_running_moments(p, st);
+  EXPECT_LE(rel_error(dmean.download(st), mean), 1e-9);
+  EXPECT_LE(rel_error(dvar.download(st), var), 1e-9);
+  EXPECT_EQ(dcount.download(st)[0], count + rows);
+}
+
+TEST_F(KernelTest, AdamWithClippingMatchesCpu) {
+  const int64_t n = 50000;
+  Rng rng(8, RngPurpose::kEval, 0, 0);
+  std::vector<float> param(n), m(n), v(n), g(n);
+  for (int64_t k = 0; k < n; ++k) {
+    param[k] = rng.normal();
+    m[k] = 0.1f * rng.normal();
+    v[k] = rng.uniform();
+    g[k] = rng.normal();
+  }
+  cudaStream_t st = nullptr;
+  DeviceBuffer<float> dp, dm, dv, dg;
+  DeviceBuffer<double> sq(256), terms(kNumTerms);
+  DeviceBuffer<DeviceControl> control;
+  DeviceBuffer<DeviceLearner> learner;
+  dp.upload(param, st);
+  dm.upload(m, st);
+  dv.upload(v, st);
+  dg.upload(g, st);
+  terms.upload(std::vector<double>(kNumTerms, 0.0), st);
+  DeviceControl c;
+  c.adam_step = 41;
+  c.learning_rate = 1e-3f;
+  control.upload(std::vector<DeviceControl>{c}, st);
+  learner.upload(std::vector<DeviceLearner>{DeviceLearner{}}, st);
+  int sq_count = 0;
+  launch_grad_sumsq(dg.get(), n, sq.get(), &sq_count, st);
+  AdamParams p;
+  p.num_params = n;
+  p.params = dp.get();
+  p.adam_m = dm.get();
+  p.adam_v = dv.get();
+  p.grad = dg.get();
+  p.sq_partials = sq.get();
+  p.sq_count = sq_count;
+  p.term_partials = terms.get();
+  p.term_count = 1;
+  p.control = control.get();
+  p.step_offset = 2;
+  p.max_grad_norm = 0.5f;
+  p.learner = learner.get();
+  launch_adam(p, st);
+
+  double sumsq = 0.0;
+  for (float x : g)
+    sumsq += static_cast<double>(x) * x;
+  const float norm = static_cast<float>(std::sqrt(sumsq));
+  const AdamStep step = make_adam_step(1e-3f, 0.9f, 0.999f, 1e-5f, 43, clip_scale(norm, 0.5f));
+  for (int64_t k = 0; k < n; ++k)
+    adam_update(step, g[k], &param[k], &m[k], &v[k]);
+  EXPECT_LE(rel_error(dp.download(st), param), 1e-5);
+  EXPECT_LE(rel_error(dm.download(st), m), 1e-5);
+  EXPECT_LE(rel_error(dv.download(st), v), 1e-5);
+  EXPECT_NEAR(learner.download(st)[0].grad_norm_sum, norm, 1e-5 * norm);
+}
+
+}  // namespace
+}  // namespace stampede

@@ -1,0 +1,198 @@
+// The act kernel and the learner kernels against their CPU twins: one fused act step against the
+// same HD calls made on the host; one minibatch gradient of the fused and the cuBLAS paths against
+// minibatch_loss_grad for every objective and both action heads; a whole update (K epochs, Adam,
+// mean KL, adaptive beta, explained variance) against ppo_update_cpu.
+#include <gtest/gtest.h>
+
+#include "envs/registry.hpp"
+#include "gpu_test_common.hpp"
+#include "host/ppo/distributions.hpp"
+#include "host/ppo/running_stats.hpp"
+
+namespace stampede {
+namespace {
+
+using testing::GpuTest;
+using testing::rel_error;
+using testing::small_config;
+
+class UpdateTest : public GpuTest {};
+
+// a rollout of plausible random values for the layout
+RolloutBuffer random_rollout(const PolicyLayout& L, int t, int n, uint64_t seed) {
+  RolloutBuffer r;
+  r.resize(t, n, L.obs_dim, L.act_dim, L.head_dim());
+  Rng rng(seed, RngPurpose::kEval, 0, 0);
+  for (float& x : r.obs)
+    x = rng.normal();
+  for (float& x : r.values)
+    x = rng.normal();
+  for (float& x : r.advantages)
+    x = rng.normal();
+  for (float& x : r.returns)
+    x = rng.normal();
+  for (int64_t k = 0; k < r.size(); ++k) {
+    float* d = &r.dist[k * L.head_dim()];
+    if (L.discrete()) {
+      float logits[kMaxHeadDim];
+      for (int j = 0; j < L.head_dim(); ++j)
+        logits[j] = 0.5f * rng.normal();
+      log_softmax(logits, L.head_dim(), d);
+      const int a = static_cast<int>(rng.uniform() * L.num_actions);
+      r.actions[k * L.act_dim] = static_cast<float>(a);
+      r.logp[k] = d[a] + 0.2f * rng.normal();  // ratios away from 1, so clipping is exercised
+    } else {
+      for (int j = 0; j < L.act_dim; ++j) {
+        d[j] = 0.3f * rng.normal();
+        r.actions[k * L.act_dim + j] = d[j] + rng.normal();
+      }
+      r.logp[k] = -1.0f + 0.5f * rng.normal();
+    }
+  }
+  return r;
+}
+
+TEST_F(UpdateTest, ActStepMatchesCpuTwin) {
+  for (const char* name : {"cartpole", "pendulum"}) {
+    TrainConfig c = small_config(name, 2000, 4);
+    CudaBackend b(c);
+    const TrainState s = initial_train_state(c);
+    b.begin_iteration(IterationControl{0, c.learning_rate});
+    b.act_step(0);
+    const RolloutBuffer r = b.download_rollout();
+    const PolicyLayout L = make_policy_layout(c);
+    const EnvSpec& spec = *find_env(name);
+    std::vector<float> obs, act, logp, val;
+    for (int i = 0; i < c.num_envs; ++i) {
+      float x[kMaxLayerWidth], h[kMaxHeadDim], v, scratch[2 * kMaxLayerWidth];
+      for (int d = 0; d < L.obs_dim; ++d) {
+        x[d] = normalize_obs(s.env_obs[i * L.obs_dim + d], float(s.obs_mean[d]),
+                             float(s.obs_var[d]), c.obs_clip);
+        obs.push_back(x[d]);
+      }
+      mlp_forward_row(s.params.data(), L.actor, x, h, scratch);
+      Rng rng(c.seed, RngPurpose::kAction, i, 0);
+      if (L.discrete()) {
+        float lp[kMaxHeadDim];
+        log_softmax(h, L.head_dim(), lp);
+        const int a = categorical_sample(lp, L.head_dim(), rng.uniform());
+        act.push_back(float(a));
+        logp.push_back(lp[a]);
+      } else {
+        const float* ls = s.params.data() + L.log_std_offset();
+        float a[kMaxHeadDim];
+        for (int j = 0; j < L.act_dim; ++j)
+          a[j] = h[j] + std::exp(ls[j]) * rng.normal();
+        act.insert(act.end(), a, a + L.act_dim);
+        logp.push_back(gaussian_log_prob(h, ls, a, L.act_dim));
+      }
+      mlp_forward_row(s.params.data() + L.critic_offset(), L.critic, x, &v, scratch);
+      val.push_back(v);
+    }
+    (void)spec;
+    auto slice = [&](const std::vector<float>& v, size_t width) {
+      return std::vector<float>(v.begin(), v.begin() + c.num_envs * width);
+    };
+    EXPECT_LE(rel_error(slice(r.obs, L.obs_dim), obs), 1e-5) << name;
+    EXPECT_EQ(slice(r.actions, L.act_dim).size(), act.size());
+    EXPECT_LE(rel_error(slice(r.actions, L.act_dim), act), 1e-5) << name;
+    EXPECT_LE(rel_error(slice(r.logp, 1), logp), 1e-5) << name;
+    EXPECT_LE(rel_error(slice(r.values, 1), val), 1e-5) << name;
+  }
+}
+
+// one epoch, one minibatch covering the batch: the gradient of the GPU path vs the CPU's
+void check_minibatch_grad(const std::string& env, const std::string& objective, UpdatePath path,
+                          int width) {
+  TrainConfig c = small_config(env, 256, 8);
+  c.objective = objective;
+  c.epochs = 1;
+  c.minibatch_size = c.num_envs * c.num_steps;
+  c.actor_hidden = {width, width};
+  c.critic_hidden = {width, width};
+  CudaBackendOptions o;
+  o.path = path;
+  CudaBackend b(c, o);
+  const PolicyLayout L = make_policy_layout(c);
+  TrainState s = initial_train_state(c);
+  Rng rng(21, RngPurpose::kEval, 0, 0);
+  for (float& p : s.params)
+    p += 0.05f * rng.normal();  // off the init, so every term is live
+  s.beta = 0.7f;
+  b.load_state(s);
+  const RolloutBuffer r = random_rollout(L, c.num_steps, c.num_envs, 5);
+  b.upload_rollout(r);
+  b.begin_iteration(IterationControl{3, 1e-4f});
+  b.update();
+  const std::vector<float> gpu = b.download_grad();
+
+  std::vector<int32_t> perm;
+  shuffle_indices(c.seed, 3, r.size(), &perm);
+  EXPECT_EQ(b.download_perm(), perm);
+  std::vector<float> cpu(L.num_params(), 0.0f);
+  std::vector<float> old_log_std(std::max(1, L.act_dim));
+  if (!L.discrete()) {
+    for (int j = 0; j < L.act_dim; ++j)
+      old_log_std[j] = s.params[L.log_std_offset() + j];
+  }
+  minibatch_loss_grad(c, L, r, perm.data(), c.minibatch_size, s.params.data(), old_log_std.data(),
+                      s.beta, cpu.data());
+  EXPECT_LE(rel_error(gpu, cpu), 1e-4) << env << " " << objective << " width " << width
+                                       << (path == UpdatePath::kFused ? " fused" : " cublas");
+}
+
+TEST_F(UpdateTest, FusedMinibatchGradientMatchesCpu) {
+  for (const char* env : {"cartpole", "pendulum"}) {
+    for (const char* obj : {"clip", "kl_adaptive", "kl_fixed", "none"}) {
+      check_minibatch_grad(env, obj, UpdatePath::kFused, 64);
+    }
+  }
+  check_minibatch_grad("cartpole", "clip", UpdatePath::kFused, 128);
+}
+
+TEST_F(UpdateTest, CublasMinibatchGradientMatchesCpu) {
+  for (const char* env : {"cartpole", "pendulum"}) {
+    for (const char* obj : {"clip", "kl_adaptive", "kl_fixed", "none"}) {
+      check_minibatch_grad(env, obj, UpdatePath::kCublas, 64);
+    }
+  }
+  check_minibatch_grad("pendulum", "clip", UpdatePath::kCublas, 256);
+}
+
+// K epochs x minibatches, Adam, mean KL, beta and explained variance against ppo_update_cpu
+TEST_F(UpdateTest, WholeUpdateMatchesPpoUpdateCpu) {
+  for (UpdatePath path : {UpdatePath::kFused, UpdatePath::kCublas}) {
+    for (const char* env : {"cartpole", "pendulum"}) {
+      TrainConfig c = small_config(env, 128, 8);
+      c.objective = "kl_adaptive";
+      CudaBackendOptions o;
+      o.path = path;
+      CudaBackend b(c, o);
+      const PolicyLayout L = make_policy_layout(c);
+      const TrainState s = initial_train_state(c);
+      const RolloutBuffer r = random_rollout(L, c.num_steps, c.num_envs, 9);
+      b.upload_rollout(r);
+      b.begin_iteration(IterationControl{2, 2e-4f});
+      b.update();
+      b.finish_iteration();
+      const IterationStats gs = b.read_stats();
+      const TrainState after = b.save_state();
+
+      LearnerState learner{s.params, s.adam_m, s.adam_v, s.adam_step, s.beta};
+      const IterationStats cs = ppo_update_cpu(c, L, r, 2, 2e-4f, &learner);
+      EXPECT_LE(rel_error(after.params, learner.params), 1e-4) << env;
+      EXPECT_NEAR(gs.policy_loss, cs.policy_loss, 1e-4 * (1 + std::fabs(cs.policy_loss))) << env;
+      EXPECT_NEAR(gs.value_loss, cs.value_loss, 1e-4 * (1 + std::fabs(cs.value_loss))) << env;
+      EXPECT_NEAR(gs.entropy, cs.entropy, 1e-5 * (1 + std::fabs(cs.entropy))) << env;
+      EXPECT_NEAR(gs.kl, cs.kl, 1e-4 * std::fabs(cs.kl) + 1e-7) << env;
+      EXPECT_NEAR(gs.clip_frac, cs.clip_frac, 1e-3) << env;
+      EXPECT_NEAR(gs.grad_norm, cs.grad_norm, 1e-4 * cs.grad_norm) << env;
+      EXPECT_NEAR(gs.explained_var, cs.explained_var, 1e-5) << env;
+      EXPECT_EQ(gs.beta, cs.beta) << env;
+      EXPECT_EQ(gs.nonfinite, 0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace stampede
