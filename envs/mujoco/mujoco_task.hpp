@@ -1,0 +1,95 @@
+// What the Gymnasium MuJoCo tasks share (gymnasium/envs/mujoco/mujoco_env.py): the environment
+// state is the physics state plus the few derived quantities an observation needs, and one
+// environment step writes the raw action to ctrl and runs frame_skip physics steps. MuJoCo clamps
+// ctrl inside actuation only, so control costs see the raw action. A state that turns bad (NaN,
+// |x| > 1e10) is reset to qpos0 and the step carries on, as MuJoCo's auto-reset does; each such
+// reset is counted in the state so the backend can report it.
+//
+// State layout of every task: [qpos (nq) | qvel (nv) | qacc_warmstart (nv) | resets | extras].
+#pragma once
+
+#include "envs/core/env_api.hpp"
+#include "envs/physics/data.hpp"
+#include "envs/physics/forward.hpp"
+#include "envs/physics/model.hpp"
+
+namespace stampede {
+
+template <int NQ, int NV>
+struct PhysicsStateLayout {
+  static constexpr int kNq = NQ, kNv = NV;
+  static constexpr int kQpos = 0;
+  static constexpr int kQvel = NQ;
+  static constexpr int kWarmstart = NQ + NV;
+  static constexpr int kResets = NQ + 2 * NV;  // bad-state auto-resets in this episode
+  static constexpr int kExtras = NQ + 2 * NV + 1;
+};
+
+// physics state <- environment state (the task's matches() ensures nq, nv equal the layout's)
+template <class L, class D>
+STAMPEDE_HD void load_physics(const Model& m, const float* s, D& d) {
+  d.time = 0;
+  for (int k = 0; k < L::kNq; ++k)
+    d.qpos[k] = s[L::kQpos + k];
+  for (int k = 0; k < L::kNv; ++k) {
+    d.qvel[k] = s[L::kQvel + k];
+    d.qacc_warmstart[k] = s[L::kWarmstart + k];
+  }
+}
+
+// environment state <- physics state
+template <class L, class D>
+STAMPEDE_HD void store_physics(const Model& m, const D& d, float* s) {
+  for (int k = 0; k < L::kNq; ++k)
+    s[L::kQpos + k] = d.qpos[k];
+  for (int k = 0; k < L::kNv; ++k) {
+    s[L::kQvel + k] = d.qvel[k];
+    s[L::kWarmstart + k] = d.qacc_warmstart[k];
+  }
+}
+
+// Gymnasium's reset: mj_resetData (zero warmstart and controls), qpos and qvel as drawn, then
+// mj_forward so that derived quantities match the new state
+template <class L, class D>
+STAMPEDE_HD void set_physics_state(const Model& m, D& d, float* s) {
+  d.time = 0;
+  for (int k = 0; k < m.nv; ++k)
+    d.qacc_warmstart[k] = 0;
+  for (int k = 0; k < m.nu; ++k)
+    d.ctrl[k] = 0;
+  forward(m, d);
+  store_physics<L>(m, d, s);
+  s[L::kResets] = 0;
+}
+
+// ctrl = action, then frame_skip steps; returns how many bad states were reset on the way
+template <class D>
+STAMPEDE_HD int do_simulation(const Model& m, D& d, const float* action, int frame_skip) {
+  for (int u = 0; u < m.nu; ++u)
+    d.ctrl[u] = action[u];
+  int resets = 0;
+  for (int k = 0; k < frame_skip; ++k) {
+    if (step(m, d) != kStepOk) {
+      // auto-reset keeps the controls and then advances from the reset state, like mj_step
+      ++resets;
+      reset_data(m, d);
+      for (int u = 0; u < m.nu; ++u)
+        d.ctrl[u] = action[u];
+      step(m, d);
+    }
+  }
+  return resets;
+}
+
+STAMPEDE_HD float squared_norm(const float* a, int n) {
+  float s = 0;
+  for (int i = 0; i < n; ++i)
+    s += a[i] * a[i];
+  return s;
+}
+
+STAMPEDE_HD float clip_to(float x, float lo, float hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+
+}  // namespace stampede

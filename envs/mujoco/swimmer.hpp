@@ -1,0 +1,75 @@
+// Swimmer-v5 (swimmer_v5.py, swimmer.xml): a three-link swimmer in a viscous medium (MuJoCo's
+// inertia-box fluid model). obs = [qpos[2:], qvel] (8); reward = x velocity (qpos[0] change over
+// dt) - 1e-4 sum(a^2); never terminates; reset noise U(+-0.1) on qpos and qvel; frame_skip 4
+// (dt 0.04); 1000-step limit.
+#pragma once
+
+#include "envs/mujoco/mujoco_task.hpp"
+
+namespace stampede {
+
+struct Swimmer {
+  static constexpr int kNq = 5, kNv = 5, kNu = 2;
+  using Layout = PhysicsStateLayout<kNq, kNv>;
+  using PhysData = DataT<DataSizes<kNq, kNv, 4, 5, 4, 0, kNu, 4>>;
+  static constexpr int kStateDim = Layout::kExtras;
+  static constexpr int kObsDim = 8;
+  static constexpr int kActDim = 2;
+  static constexpr int kNumActions = 0;
+
+  const Model* model = nullptr;  // compiled swimmer.xml
+  int frame_skip = 4;
+  float forward_reward_weight = 1.0f;
+  float ctrl_cost_weight = 1e-4f;
+  float reset_noise_scale = 0.1f;
+  int episode_steps = 1000;
+
+  static bool matches(const Model& m) {
+    return m.nq == kNq && m.nv == kNv && m.nu == kNu && PhysData::fits(m);
+  }
+
+  STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
+
+  // Gymnasium's set_state: a fresh episode state at (qpos, qvel)
+  STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
+    PhysData d;
+    for (int k = 0; k < kNq; ++k)
+      d.qpos[k] = qpos[k];
+    for (int k = 0; k < kNv; ++k)
+      d.qvel[k] = qvel[k];
+    set_physics_state<Layout>(*model, d, s);
+  }
+
+  STAMPEDE_HD void reset(float* s, Rng& rng) const {
+    float qpos[kNq], qvel[kNv];
+    for (int k = 0; k < kNq; ++k) {
+      qpos[k] = model->qpos0[k] + rng.uniform(-reset_noise_scale, reset_noise_scale);
+    }
+    for (int k = 0; k < kNv; ++k)
+      qvel[k] = rng.uniform(-reset_noise_scale, reset_noise_scale);
+    set_state(s, qpos, qvel);
+  }
+
+  STAMPEDE_HD StepOutcome step(float* s, const float* action, Rng&) const {
+    const Model& m = *model;
+    PhysData d;
+    load_physics<Layout>(m, s, d);
+    const float x_before = d.qpos[0];
+    s[Layout::kResets] += static_cast<float>(do_simulation(m, d, action, frame_skip));
+    store_physics<Layout>(m, d, s);
+    const float dt = m.opt.timestep * static_cast<float>(frame_skip);
+    const float x_velocity = (d.qpos[0] - x_before) / dt;
+    const float reward =
+        forward_reward_weight * x_velocity - ctrl_cost_weight * squared_norm(action, kActDim);
+    return {reward, false};
+  }
+
+  STAMPEDE_HD void observe(const float* s, float* obs) const {
+    for (int k = 2; k < kNq; ++k)
+      obs[k - 2] = s[Layout::kQpos + k];
+    for (int k = 0; k < kNv; ++k)
+      obs[kNq - 2 + k] = s[Layout::kQvel + k];
+  }
+};
+
+}  // namespace stampede
