@@ -5,8 +5,7 @@ namespace stampede {
 namespace {
 
 template <class Env>
-EnvSpec make_spec(const char* name, const char* gym_id) {
-  const Env env{};
+EnvSpec make_spec(const Env& env, const char* name, const char* gym_id) {
   EnvSpec spec;
   spec.name = name;
   spec.gym_id = gym_id;
@@ -27,10 +26,16 @@ EnvSpec make_spec(const char* name, const char* gym_id) {
 
 const std::vector<EnvSpec>& env_specs() {
   static const std::vector<EnvSpec> specs = {
-      make_spec<CartPole>("cartpole", "CartPole-v1"),
-      make_spec<Acrobot>("acrobot", "Acrobot-v1"),
-      make_spec<Pendulum>("pendulum", "Pendulum-v1"),
-      make_spec<MountainCarContinuous>("mountain_car_continuous", "MountainCarContinuous-v0"),
+      make_spec(CartPole{}, "cartpole", "CartPole-v1"),
+      make_spec(Acrobot{}, "acrobot", "Acrobot-v1"),
+      make_spec(Pendulum{}, "pendulum", "Pendulum-v1"),
+      make_spec(MountainCarContinuous{}, "mountain_car_continuous", "MountainCarContinuous-v0"),
+      make_spec(make_task<InvertedPendulum>("inverted_pendulum"), "inverted_pendulum",
+                "InvertedPendulum-v5"),
+      make_spec(make_task<InvertedDoublePendulum>("inverted_double_pendulum"),
+                "inverted_double_pendulum", "InvertedDoublePendulum-v5"),
+      make_spec(make_task<Reacher>("reacher"), "reacher", "Reacher-v5"),
+      make_spec(make_task<Swimmer>("swimmer"), "swimmer", "Swimmer-v5"),
   };
   return specs;
 }

@@ -11,6 +11,11 @@
 #include "envs/classic/cartpole.hpp"
 #include "envs/classic/mountain_car_continuous.hpp"
 #include "envs/classic/pendulum.hpp"
+#include "envs/mujoco/inverted_double_pendulum.hpp"
+#include "envs/mujoco/inverted_pendulum.hpp"
+#include "envs/mujoco/reacher.hpp"
+#include "envs/mujoco/swimmer.hpp"
+#include "envs/mujoco/task_models.hpp"
 
 namespace stampede {
 
@@ -35,12 +40,18 @@ const EnvSpec* find_env(std::string_view name);
 // "cartpole, acrobot, ..." for error messages
 std::string env_names();
 
-// calls f(env) with a default-constructed environment of the named type
+// calls f(env) with an environment of the named type (by our name), ready to step on the host:
+// classic tasks default-constructed, MuJoCo tasks bound to their compiled model (host memory;
+// the CUDA backend swaps in a device copy)
 template <class F>
 decltype(auto) visit_env(std::string_view name, F&& f) {
   if (name == "cartpole") return f(CartPole{});
   if (name == "acrobot") return f(Acrobot{});
   if (name == "pendulum") return f(Pendulum{});
+  if (name == "inverted_pendulum") return f(make_task<InvertedPendulum>(name));
+  if (name == "inverted_double_pendulum") return f(make_task<InvertedDoublePendulum>(name));
+  if (name == "reacher") return f(make_task<Reacher>(name));
+  if (name == "swimmer") return f(make_task<Swimmer>(name));
   return f(MountainCarContinuous{});
 }
 

@@ -49,6 +49,7 @@ struct IterationStats {
   float episode_return_sum = 0.0f;
   float episode_length_sum = 0.0f;
   int32_t episodes = 0;       // episodes completed during the rollout
+  int32_t bad_state_resets = 0;  // diverged physics states reset during the rollout
   int32_t nonfinite = 0;      // nonzero: a loss or parameter became NaN or infinite
 };
 

@@ -115,6 +115,36 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
   return row;
 }
 
+// physics alone on one CPU thread: the task's model stepped by its own integrator under random
+// controls in ctrlrange, as a loop of MuJoCo's mj_step would be timed; 0 for non-physics tasks
+template <class Env>
+double cpu_physics_sps(const Env& env, const BenchOptions& o) {
+  if constexpr (requires { env.model; }) {
+    const Model& m = *env.model;
+    typename Env::PhysData d;
+    reset_data(m, d);
+    constexpr int kTable = 1024, kSteps = 20000;
+    std::vector<Real> controls(static_cast<size_t>(kTable) * m.nu);
+    Rng rng(o.seed, RngPurpose::kEval, 0, 0);
+    for (int k = 0; k < kTable; ++k) {
+      for (int u = 0; u < m.nu; ++u) {
+        controls[k * m.nu + u] =
+            rng.uniform(m.actuator_ctrlrange[u][0], m.actuator_ctrlrange[u][1]);
+      }
+    }
+    // a new control every 10 steps, as bench/peers/mujoco_cpu.py drives mj_step(nstep=10)
+    const double t = timed_median(o, [&] {
+      for (int k = 0; k < kSteps; ++k) {
+        const int row = (k / 10) % kTable;
+        for (int u = 0; u < m.nu; ++u) d.ctrl[u] = controls[row * m.nu + u];
+        if (step(m, d) != kStepOk) reset_data(m, d);
+      }
+    });
+    return kSteps / t;
+  }
+  return 0.0;
+}
+
 UpdateRow cpu_update(const BenchOptions& o, int width) {
   UpdateRow row;
   row.width = width;
@@ -233,6 +263,14 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   j["throughput"] = nlohmann::json::array();
   j["update"] = nlohmann::json::array();
 
+  const double physics_sps =
+      visit_env(o.env, [&](auto env) { return cpu_physics_sps(env, o); });
+  if (physics_sps > 0.0) {
+    out << "physics only, one CPU thread: " << fmt_rate(physics_sps) << " steps/s ("
+        << std::fixed << std::setprecision(2) << 1e6 / physics_sps << std::defaultfloat
+        << " us/step)\n";
+    j["physics_cpu_steps_per_s"] = physics_sps;
+  }
   if (!o.skip_throughput) {
     out << std::setw(10) << "envs" << std::setw(14) << "env-only/s" << std::setw(14)
         << "env+infer/s" << std::setw(14) << "train/s"

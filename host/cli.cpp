@@ -139,6 +139,10 @@ int run_train(const TrainFlags& f, std::ostream& out) {
   out << std::fixed << std::setprecision(1) << "done: " << r.env_steps << " steps in "
       << r.wall_seconds << " s (" << std::setprecision(0) << r.steps_per_second << " steps/s on "
       << r.device << "), final mean episode return " << std::setprecision(1) << r.mean_return
+      << (r.bad_state_resets > 0
+              ? "\nwarning: " + std::to_string(r.bad_state_resets) +
+                    " diverged physics states were reset (NaN or |x| > 1e10), as MuJoCo does"
+              : std::string())
       << "\npolicy checkpoint: " << r.checkpoint_path << "\nlog: " << r.log_path << "\n";
   return 0;
 }

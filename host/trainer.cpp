@@ -37,7 +37,7 @@ std::string default_run_dir(const std::string& env) {
 
 constexpr const char* kCsvHeader =
     "iteration,env_steps,wall_s,steps_per_s,episodes,mean_return,mean_length,policy_loss,"
-    "value_loss,entropy,kl,clip_frac,explained_var,grad_norm,beta,learning_rate";
+    "value_loss,entropy,kl,clip_frac,explained_var,grad_norm,beta,learning_rate,bad_state_resets";
 
 void write_text_atomically(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp";
@@ -144,7 +144,8 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
         << (s.episodes > 0 ? s.episode_return_sum / s.episodes : 0.0f) << ',' << mean_length << ','
         << s.policy_loss << ',' << s.value_loss << ',' << s.entropy << ',' << s.kl << ','
         << s.clip_frac << ',' << s.explained_var << ',' << s.grad_norm << ',' << s.beta << ','
-        << control.learning_rate << '\n';
+        << control.learning_rate << ',' << s.bad_state_resets << '\n';
+    result.bad_state_resets += s.bad_state_resets;
 
     const bool last = it + 1 == total_iters;
     if ((it + 1) % config.checkpoint_every == 0 || last) {
@@ -162,6 +163,9 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
            << std::setprecision(1) << result.mean_return << " | pi " << std::setprecision(4)
            << s.policy_loss << " | v " << s.value_loss << " | kl " << s.kl << " | clip "
            << std::setprecision(3) << s.clip_frac << " | ev " << s.explained_var;
+      if (result.bad_state_resets > 0) {
+        line << " | " << result.bad_state_resets << " diverged states reset";
+      }
       out << (tty ? "\r" : "") << line.str() << (tty && !last ? "" : "\n") << std::flush;
     }
     result.iterations = it + 1;

@@ -36,6 +36,7 @@ struct TrainResult {
   double steps_per_second = 0.0;
   float mean_return = 0.0f;    // mean return of the episodes completed in the last iteration
                                // that completed any
+  int64_t bad_state_resets = 0;  // diverged physics states reset (MuJoCo's auto-reset)
 };
 
 // `config` is ignored when options.resume_dir is set (the checkpoint's config is used, with

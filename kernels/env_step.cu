@@ -6,6 +6,7 @@ CPU twin: the loop in CpuBackend::step (host/cpu/cpu_backend.cpp).
 */
 #include "envs/registry.hpp"
 #include "host/cuda/cuda_check.hpp"
+#include "host/cuda/device_env.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/reduce.cuh"
 
@@ -28,7 +29,9 @@ __global__ void env_step_kernel(EnvStepParams p, Env env) {
 void launch_env_step(const std::string& env_name, const EnvStepParams& p, cudaStream_t stream) {
   constexpr int kThreads = 128;  // small blocks: env state lives in registers
   const int grid = STAMPEDE_CEIL_DIV(p.batch.num_envs, kThreads);
-  visit_env(env_name, [&](auto env) { env_step_kernel<<<grid, kThreads, 0, stream>>>(p, env); });
+  visit_env(env_name, [&](auto env) {
+    env_step_kernel<<<grid, kThreads, 0, stream>>>(p, device_env(env));
+  });
   CUDA_CHECK_LAUNCH();
 }
 

@@ -112,6 +112,7 @@ struct IterStatsParams {
   int64_t count = 0;                    // TN
   const int32_t* done_count = nullptr;  // [N]
   const float* done_return = nullptr;   // [N]
+  const int32_t* bad_state_resets = nullptr;  // [N]
   const float* done_length = nullptr;   // [N]
   const float* values = nullptr;        // [TN]
   const float* returns = nullptr;       // [TN]

@@ -84,7 +84,7 @@ __global__ void reward_scale_kernel(RewardParams p) {
 }
 
 // partials [b]: 0 sum returns, 1 sum (returns - values), 2 episodes, 3 episode return sum,
-// 4 episode length sum
+// 4 episode length sum, 7 diverged physics states reset
 __global__ void rollout_stats_pass1_kernel(IterStatsParams p) {
   __shared__ double scratch[32];
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -93,8 +93,9 @@ __global__ void rollout_stats_pass1_kernel(IterStatsParams p) {
     ret += p.returns[k];
     err += p.returns[k] - p.values[k];
   }
-  double episodes = 0.0, ep_ret = 0.0, ep_len = 0.0;
+  double episodes = 0.0, ep_ret = 0.0, ep_len = 0.0, bad = 0.0;
   for (int64_t i = blockIdx.x * blockDim.x + threadIdx.x; i < p.num_envs; i += stride) {
+    bad += p.bad_state_resets[i];
     episodes += p.done_count[i];
     ep_ret += p.done_return[i];
     ep_len += p.done_length[i];
@@ -105,7 +106,9 @@ __global__ void rollout_stats_pass1_kernel(IterStatsParams p) {
   episodes = block_sum(episodes, scratch);
   ep_ret = block_sum(ep_ret, scratch);
   ep_len = block_sum(ep_len, scratch);
+  bad = block_sum(bad, scratch);
   if (threadIdx.x == 0) {
+    out[7] = bad;
     out[0] = ret;
     out[1] = err;
     out[2] = episodes;
@@ -195,6 +198,7 @@ __global__ void finalize_stats_kernel(FinalizeParams p) {
   s.episodes = static_cast<int32_t>(serial_sum(p.stats_partials + 2, kStatsBlocks, 8));
   s.episode_return_sum = static_cast<float>(serial_sum(p.stats_partials + 3, kStatsBlocks, 8));
   s.episode_length_sum = static_cast<float>(serial_sum(p.stats_partials + 4, kStatsBlocks, 8));
+  s.bad_state_resets = static_cast<int32_t>(serial_sum(p.stats_partials + 7, kStatsBlocks, 8));
   *p.out = s;
   // the next iteration's sums start from zero
   L->surrogate = L->value_loss = L->entropy = L->kl = L->clipped = L->grad_norm_sum = 0.0;

@@ -14,6 +14,8 @@
 // environment applies its own clipping where Gymnasium does.
 #pragma once
 
+#include <cstdint>
+
 #include "envs/core/hd.hpp"
 #include "envs/core/rng.hpp"
 
@@ -22,6 +24,9 @@ namespace stampede {
 struct StepOutcome {
   float reward;
   bool terminated;
+  // physics tasks: states that diverged (NaN, |x| > 1e10) and were reset in this step, as
+  // MuJoCo's mj_step auto-resets them; counted so training can report them
+  int32_t bad_state_resets = 0;
 };
 
 }  // namespace stampede

@@ -27,6 +27,7 @@ struct EnvBatch {
   int32_t* done_count = nullptr;        // [N]
   float* done_return_sum = nullptr;     // [N]
   float* done_length_sum = nullptr;     // [N]
+  int32_t* bad_state_resets = nullptr;  // [N] diverged physics states reset (optional)
 };
 
 template <class Env>
@@ -59,6 +60,7 @@ STAMPEDE_HD void step_env(const Env& env, const EnvBatch& b, int i, const float*
   load_state<Env>(b, i, s);
   Rng rng(seed, RngPurpose::kEnvStep, static_cast<uint32_t>(i), step);
   const StepOutcome out = env.step(s, action, rng);
+  if (b.bad_state_resets && out.bad_state_resets) b.bad_state_resets[i] += out.bad_state_resets;
 
   const int length = b.episode_length[i] + 1;
   const float ret = b.episode_return[i] + out.reward;

@@ -34,6 +34,9 @@ struct InvertedDoublePendulum {
   }
 
   STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
+  // Gymnasium's action space is the actuators' ctrlrange
+  STAMPEDE_HD float action_low(int j) const { return model->actuator_ctrlrange[j][0]; }
+  STAMPEDE_HD float action_high(int j) const { return model->actuator_ctrlrange[j][1]; }
 
   // Gymnasium's set_state: a fresh episode state at (qpos, qvel), forward() for the observation
   STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
@@ -60,7 +63,8 @@ struct InvertedDoublePendulum {
     const Model& m = *model;
     PhysData d;
     load_physics<Layout>(m, s, d);
-    s[Layout::kResets] += static_cast<float>(do_simulation(m, d, action, frame_skip));
+    const int resets = do_simulation(m, d, action, frame_skip);
+    s[Layout::kResets] += static_cast<float>(resets);
     store_physics<Layout>(m, d, s);
     s[kQfrcConstraint0] = d.qfrc_constraint[0];
 
@@ -70,7 +74,7 @@ struct InvertedDoublePendulum {
     const float dist_penalty = 0.01f * x * x + (y - 2) * (y - 2);
     const float vel_penalty = 1e-3f * v1 * v1 + 5e-3f * v2 * v2;
     const float alive = terminated ? 0.0f : healthy_reward;
-    return {alive - dist_penalty - vel_penalty, terminated};
+    return {alive - dist_penalty - vel_penalty, terminated, resets};
   }
 
   STAMPEDE_HD void observe(const float* s, float* obs) const {

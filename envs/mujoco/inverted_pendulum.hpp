@@ -30,6 +30,9 @@ struct InvertedPendulum {
   }
 
   STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
+  // Gymnasium's action space is the actuators' ctrlrange
+  STAMPEDE_HD float action_low(int j) const { return model->actuator_ctrlrange[j][0]; }
+  STAMPEDE_HD float action_high(int j) const { return model->actuator_ctrlrange[j][1]; }
 
   // Gymnasium's set_state: a fresh episode state at (qpos, qvel)
   STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
@@ -55,13 +58,14 @@ struct InvertedPendulum {
     const Model& m = *model;
     PhysData d;
     load_physics<Layout>(m, s, d);
-    s[Layout::kResets] += static_cast<float>(do_simulation(m, d, action, frame_skip));
+    const int resets = do_simulation(m, d, action, frame_skip);
+    s[Layout::kResets] += static_cast<float>(resets);
     store_physics<Layout>(m, d, s);
     bool finite = true;  // |x| <= FLT_MAX is false for NaN and infinities
     for (int k = 0; k < kNq + kNv; ++k)
       finite = finite && fabsf(s[k]) <= 3.402823466e38f;
     const bool terminated = !finite || fabsf(s[Layout::kQpos + 1]) > 0.2f;
-    return {terminated ? 0.0f : 1.0f, terminated};
+    return {terminated ? 0.0f : 1.0f, terminated, resets};
   }
 
   STAMPEDE_HD void observe(const float* s, float* obs) const {

@@ -35,6 +35,9 @@ struct Reacher {
   }
 
   STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
+  // Gymnasium's action space is the actuators' ctrlrange
+  STAMPEDE_HD float action_low(int j) const { return model->actuator_ctrlrange[j][0]; }
+  STAMPEDE_HD float action_high(int j) const { return model->actuator_ctrlrange[j][1]; }
 
   // fingertip - target from the last forward evaluation
   STAMPEDE_HD static void tip_to_target(const PhysData& d, float* v) {
@@ -80,7 +83,8 @@ struct Reacher {
     const Model& m = *model;
     PhysData d;
     load_physics<Layout>(m, s, d);
-    s[Layout::kResets] += static_cast<float>(do_simulation(m, d, action, frame_skip));
+    const int resets = do_simulation(m, d, action, frame_skip);
+    s[Layout::kResets] += static_cast<float>(resets);
     store_physics<Layout>(m, d, s);
     float v[3];
     tip_to_target(d, v);
@@ -89,7 +93,7 @@ struct Reacher {
     const float dist = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
     const float reward =
         -reward_dist_weight * dist - reward_control_weight * squared_norm(action, kActDim);
-    return {reward, false};
+    return {reward, false, resets};
   }
 
   STAMPEDE_HD void observe(const float* s, float* obs) const {

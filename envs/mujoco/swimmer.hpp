@@ -29,6 +29,9 @@ struct Swimmer {
   }
 
   STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
+  // Gymnasium's action space is the actuators' ctrlrange
+  STAMPEDE_HD float action_low(int j) const { return model->actuator_ctrlrange[j][0]; }
+  STAMPEDE_HD float action_high(int j) const { return model->actuator_ctrlrange[j][1]; }
 
   // Gymnasium's set_state: a fresh episode state at (qpos, qvel)
   STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
@@ -55,13 +58,14 @@ struct Swimmer {
     PhysData d;
     load_physics<Layout>(m, s, d);
     const float x_before = d.qpos[0];
-    s[Layout::kResets] += static_cast<float>(do_simulation(m, d, action, frame_skip));
+    const int resets = do_simulation(m, d, action, frame_skip);
+    s[Layout::kResets] += static_cast<float>(resets);
     store_physics<Layout>(m, d, s);
     const float dt = m.opt.timestep * static_cast<float>(frame_skip);
     const float x_velocity = (d.qpos[0] - x_before) / dt;
     const float reward =
         forward_reward_weight * x_velocity - ctrl_cost_weight * squared_norm(action, kActDim);
-    return {reward, false};
+    return {reward, false, resets};
   }
 
   STAMPEDE_HD void observe(const float* s, float* obs) const {

@@ -48,6 +48,7 @@ class CpuBackend final : public Backend {
     done_count_.assign(n, 0);
     done_return_.assign(n, 0.0f);
     done_length_.assign(n, 0.0f);
+    bad_resets_.assign(n, 0);
     rollout_.resize(config.num_steps, n, Env::kObsDim, layout_.act_dim, layout_.head_dim());
     load_state(initial_train_state(config));
   }
@@ -73,6 +74,7 @@ class CpuBackend final : public Backend {
     batch_.done_count = done_count_.data();
     batch_.done_return_sum = done_return_.data();
     batch_.done_length_sum = done_length_.data();
+    batch_.bad_state_resets = bad_resets_.data();
   }
 
   TrainState save_state() override {
@@ -89,6 +91,7 @@ class CpuBackend final : public Backend {
     std::fill(done_count_.begin(), done_count_.end(), 0);
     std::fill(done_return_.begin(), done_return_.end(), 0.0f);
     std::fill(done_length_.begin(), done_length_.end(), 0.0f);
+    std::fill(bad_resets_.begin(), bad_resets_.end(), 0);
 
     for (int t = 0; t < config_.num_steps; ++t) {
       act(t);
@@ -102,6 +105,7 @@ class CpuBackend final : public Backend {
       stats.episodes += done_count_[i];
       stats.episode_return_sum += done_return_[i];
       stats.episode_length_sum += done_length_[i];
+      stats.bad_state_resets += bad_resets_[i];
     }
     state_.iteration = control.iteration + 1;
     return stats;
@@ -223,7 +227,7 @@ class CpuBackend final : public Backend {
   EnvBatch batch_;
   std::vector<float> final_obs_, reward_, done_return_, done_length_, env_actions_;
   std::vector<uint8_t> terminated_, truncated_;
-  std::vector<int32_t> done_count_;
+  std::vector<int32_t> done_count_, bad_resets_;
   RolloutBuffer rollout_;
 };
 

@@ -10,6 +10,7 @@
 #include "envs/registry.hpp"
 #include "host/cuda/cuda_backend.hpp"
 #include "host/cuda/cuda_backend_impl.hpp"
+#include "host/cuda/device_env.hpp"
 #include "host/cuda/nvtx.hpp"
 #include "kernels/ppo_update_cublas.hpp"
 
@@ -130,7 +131,10 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
   head_ = layout_.head_dim();
   num_params_ = layout_.num_params();
   minibatches_ = static_cast<int>(tn_ / config.minibatch_size);
-  visit_env(config.env, [&](auto env) { state_dim_ = decltype(env)::kStateDim; });
+  visit_env(config.env, [&](auto env) {
+    state_dim_ = decltype(env)::kStateDim;
+    device_env(env);  // upload a MuJoCo task's model now, never during graph capture
+  });
 
   // update path: fused when every hidden layer is <= 128 wide and a block's tile fits
   const int max_smem = fused_update_max_smem_bytes();
@@ -191,6 +195,7 @@ void CudaBackend::allocate() {
   done_return_.resize(n);
   done_length_.resize(n);
   done_count_.resize(n);
+  bad_resets_.resize(n);
   scratch_terminated_.resize(n);
   scratch_truncated_.resize(n);
   obs_.resize(tn * obs_dim_);

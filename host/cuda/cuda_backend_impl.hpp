@@ -101,7 +101,7 @@ class CudaBackend final : public Backend {
   // environments
   DeviceBuffer<float> env_state_, env_obs_, final_obs_, raw_reward_, env_actions_;
   DeviceBuffer<float> episode_return_, done_return_, done_length_;
-  DeviceBuffer<int32_t> episode_length_, done_count_;
+  DeviceBuffer<int32_t> episode_length_, done_count_, bad_resets_;
   DeviceBuffer<uint8_t> scratch_terminated_, scratch_truncated_;
   // rollout [T, N, ...]
   DeviceBuffer<float> obs_, actions_, logp_, values_, dist_, rewards_, trunc_values_, last_values_,

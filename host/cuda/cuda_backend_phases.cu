@@ -79,6 +79,7 @@ void CudaBackend::launch_env_step(int t, int step_offset, bool to_rollout) {
   b.episode_length = episode_length_.get();
   b.episode_return = episode_return_.get();
   b.done_count = done_count_.get();
+  b.bad_state_resets = bad_resets_.get();
   b.done_return_sum = done_return_.get();
   b.done_length_sum = done_length_.get();
   p.actions = env_actions_.get();
@@ -91,6 +92,7 @@ void CudaBackend::launch_env_step(int t, int step_offset, bool to_rollout) {
 void CudaBackend::rollout() {
   STAMPEDE_NVTX_RANGE("rollout");
   done_count_.fill_zero(stream_);
+  bad_resets_.fill_zero(stream_);
   done_return_.fill_zero(stream_);
   done_length_.fill_zero(stream_);
   for (int t = 0; t < t_; ++t) {
@@ -254,6 +256,7 @@ void CudaBackend::finish_iteration() {
   s.num_envs = n_;
   s.count = tn_;
   s.done_count = done_count_.get();
+  s.bad_state_resets = bad_resets_.get();
   s.done_return = done_return_.get();
   s.done_length = done_length_.get();
   s.values = values_.get();

@@ -80,7 +80,8 @@ TEST(Cli, ConfigFileValuesApplyAndCommandLineWins) {
 
 TEST(Cli, TunedConfigsParse) {
   for (const char* name : {"cartpole.toml", "acrobot.toml", "pendulum.toml",
-                           "mountain_car_continuous.toml"}) {
+                           "mountain_car_continuous.toml", "inverted_pendulum.toml",
+                           "inverted_double_pendulum.toml", "reacher.toml", "swimmer.toml"}) {
     ScratchDir dir("cfg");
     const CliRun r = run_cli_args({"train", "--config", testing::config_path(name),
                                    "--total-steps", "0", "--run-dir", dir.sub("run")});

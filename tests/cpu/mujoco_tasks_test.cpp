@@ -1,0 +1,91 @@
+// The MuJoCo tasks as the trainer sees them: registered with Gymnasium's spaces, bound to their
+// embedded models, refusing models they cannot drive, and counting diverged states they reset.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "envs/core/env_batch.hpp"
+#include "envs/physics/mjcf_loader.hpp"
+#include "envs/registry.hpp"
+
+namespace stampede {
+namespace {
+
+TEST(MujocoTasks, RegisteredWithGymnasiumSpaces) {
+  struct Expected {
+    const char* name;
+    const char* gym_id;
+    int obs, act;
+    float high;
+    int steps;
+  };
+  for (const Expected& e : {Expected{"inverted_pendulum", "InvertedPendulum-v5", 4, 1, 3.0f, 1000},
+                            Expected{"inverted_double_pendulum", "InvertedDoublePendulum-v5", 9, 1,
+                                     1.0f, 1000},
+                            Expected{"reacher", "Reacher-v5", 10, 2, 1.0f, 50},
+                            Expected{"swimmer", "Swimmer-v5", 8, 2, 1.0f, 1000}}) {
+    const EnvSpec* spec = find_env(e.gym_id);
+    ASSERT_NE(spec, nullptr) << e.gym_id;
+    EXPECT_EQ(spec->name, e.name);
+    EXPECT_EQ(spec->obs_dim, e.obs);
+    EXPECT_EQ(spec->act_dim, e.act);
+    EXPECT_FALSE(spec->discrete());
+    EXPECT_EQ(spec->max_episode_steps, e.steps);
+    for (int j = 0; j < e.act; ++j) {
+      EXPECT_FLOAT_EQ(spec->action_low[j], -e.high);
+      EXPECT_FLOAT_EQ(spec->action_high[j], e.high);
+    }
+  }
+}
+
+TEST(MujocoTasks, EmbeddedModelIsCompiledOnce) {
+  const Model& a = embedded_task_model("swimmer");
+  const Model& b = embedded_task_model("swimmer");
+  EXPECT_EQ(&a, &b);
+  EXPECT_EQ(a.nq, 5);
+  EXPECT_EQ(make_task<Swimmer>("swimmer").model, &a);
+  EXPECT_THROW(embedded_task_model("hopperz"), TaskModelError);
+}
+
+TEST(MujocoTasks, ModelsThatCannotDriveTheTaskAreRejected) {
+  // a pendulum model is not a swimmer
+  EXPECT_THROW(make_task<Swimmer>("inverted_pendulum"), TaskModelError);
+  // a model without actuators cannot be driven at all
+  const Model no_motors = load_mjcf_string(R"(
+    <mujoco><worldbody><body><joint name="slider" type="slide" axis="1 0 0"/>
+      <geom type="capsule" size="0.05" fromto="0 0 0 0 0 0.6"/>
+      <body><joint name="hinge" type="hinge" axis="0 1 0"/>
+        <geom type="capsule" size="0.05" fromto="0 0 0 0 0 0.6"/></body>
+    </body></worldbody></mujoco>)");
+  try {
+    bind_task<InvertedPendulum>(no_motors, "no_motors.xml");
+    FAIL() << "expected TaskModelError";
+  } catch (const TaskModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("no actuators"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MujocoTasks, DivergedStatesAreResetAndCounted) {
+  const InvertedPendulum env = make_task<InvertedPendulum>("inverted_pendulum");
+  const int n = 2;
+  std::vector<float> state(InvertedPendulum::kStateDim * n), obs(InvertedPendulum::kObsDim * n),
+      final_obs(obs.size()), reward(n), ep_ret(n), done_ret(n), done_len(n);
+  std::vector<uint8_t> term(n), trunc(n);
+  std::vector<int32_t> ep_len(n), done_count(n), bad(n, 0);
+  EnvBatch b{n,           state.data(),    obs.data(),      final_obs.data(),
+             reward.data(), term.data(),   trunc.data(),    ep_len.data(),
+             ep_ret.data(), done_count.data(), done_ret.data(), done_len.data(),
+             bad.data()};
+  for (int i = 0; i < n; ++i) reset_env(env, b, i, 3, 0);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float actions[2] = {nan, 0.5f};  // env 0 diverges, env 1 is a normal step
+  for (int i = 0; i < n; ++i) step_env(env, b, i, &actions[i], 3, 0);
+  EXPECT_GT(bad[0], 0);
+  EXPECT_EQ(bad[1], 0);
+  for (float x : state) EXPECT_TRUE(std::isfinite(x));  // reset, not left NaN
+}
+
+}  // namespace
+}  // namespace stampede
