@@ -12,48 +12,28 @@
 
 namespace stampede {
 
-struct InvertedDoublePendulum {
-  static constexpr int kNq = 3, kNv = 3, kNu = 1;
-  using Layout = PhysicsStateLayout<kNq, kNv>;
-  using PhysData = DataT<DataSizes<kNq, kNv, 4, 3, 5, 1, kNu, 2>>;
+struct InvertedDoublePendulum : MujocoTask<3, 3, 1, DataSizes<3, 3, 4, 3, 5, 1, 1, 2>> {
   static constexpr int kQfrcConstraint0 = Layout::kExtras;  // observed constraint force
   static constexpr int kStateDim = Layout::kExtras + 1;
   static constexpr int kObsDim = 9;
-  static constexpr int kActDim = 1;
-  static constexpr int kNumActions = 0;
   static constexpr int kTipSite = 0;
 
-  const Model* model = nullptr;  // compiled inverted_double_pendulum.xml
   int frame_skip = 5;
   float reset_noise_scale = 0.1f;
   float healthy_reward = 10.0f;
-  int episode_steps = 1000;
 
-  static bool matches(const Model& m) {
-    return m.nq == kNq && m.nv == kNv && m.nu == kNu && m.nsite >= 1 && PhysData::fits(m);
-  }
-
-  STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
-  // Gymnasium's action space is the actuators' ctrlrange
-  STAMPEDE_HD float action_low(int j) const { return model->actuator_ctrlrange[j][0]; }
-  STAMPEDE_HD float action_high(int j) const { return model->actuator_ctrlrange[j][1]; }
+  static bool matches(const Model& m) { return sizes_match(m) && m.nsite >= 1; }
 
   // Gymnasium's set_state: a fresh episode state at (qpos, qvel), forward() for the observation
   STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
     PhysData d;
-    for (int k = 0; k < kNq; ++k)
-      d.qpos[k] = qpos[k];
-    for (int k = 0; k < kNv; ++k)
-      d.qvel[k] = qvel[k];
-    set_physics_state<Layout>(*model, d, s);
+    set_physics(s, qpos, qvel, d);
     s[kQfrcConstraint0] = d.qfrc_constraint[0];
   }
 
   STAMPEDE_HD void reset(float* s, Rng& rng) const {
     float qpos[kNq], qvel[kNv];
-    for (int k = 0; k < kNq; ++k) {
-      qpos[k] = model->qpos0[k] + rng.uniform(-reset_noise_scale, reset_noise_scale);
-    }
+    noisy_qpos0(reset_noise_scale, rng, qpos);
     for (int k = 0; k < kNv; ++k)
       qvel[k] = reset_noise_scale * rng.normal();
     set_state(s, qpos, qvel);

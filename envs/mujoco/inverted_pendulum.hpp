@@ -10,45 +10,25 @@
 
 namespace stampede {
 
-struct InvertedPendulum {
-  static constexpr int kNq = 2, kNv = 2, kNu = 1;
-  using Layout = PhysicsStateLayout<kNq, kNv>;
-  using PhysData = DataT<DataSizes<kNq, kNv, 3, 2, 3, 0, kNu, 4>>;
+struct InvertedPendulum : MujocoTask<2, 2, 1, DataSizes<2, 2, 3, 2, 3, 0, 1, 4>> {
   static constexpr int kStateDim = Layout::kExtras;
   static constexpr int kObsDim = 4;
-  static constexpr int kActDim = 1;
-  static constexpr int kNumActions = 0;
 
-  const Model* model = nullptr;  // compiled inverted_pendulum.xml, host or device memory
   int frame_skip = 2;
   float reset_noise_scale = 0.01f;
-  int episode_steps = 1000;
 
   // the sizes this task's layout and body indices assume
-  static bool matches(const Model& m) {
-    return m.nq == kNq && m.nv == kNv && m.nu == kNu && PhysData::fits(m);
-  }
-
-  STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
-  // Gymnasium's action space is the actuators' ctrlrange
-  STAMPEDE_HD float action_low(int j) const { return model->actuator_ctrlrange[j][0]; }
-  STAMPEDE_HD float action_high(int j) const { return model->actuator_ctrlrange[j][1]; }
+  static bool matches(const Model& m) { return sizes_match(m); }
 
   // Gymnasium's set_state: a fresh episode state at (qpos, qvel)
   STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
     PhysData d;
-    for (int k = 0; k < kNq; ++k)
-      d.qpos[k] = qpos[k];
-    for (int k = 0; k < kNv; ++k)
-      d.qvel[k] = qvel[k];
-    set_physics_state<Layout>(*model, d, s);
+    set_physics(s, qpos, qvel, d);
   }
 
   STAMPEDE_HD void reset(float* s, Rng& rng) const {
     float qpos[kNq], qvel[kNv];
-    for (int k = 0; k < kNq; ++k) {
-      qpos[k] = model->qpos0[k] + rng.uniform(-reset_noise_scale, reset_noise_scale);
-    }
+    noisy_qpos0(reset_noise_scale, rng, qpos);
     for (int k = 0; k < kNv; ++k)
       qvel[k] = rng.uniform(-reset_noise_scale, reset_noise_scale);
     set_state(s, qpos, qvel);

@@ -81,6 +81,46 @@ STAMPEDE_HD int do_simulation(const Model& m, D& d, const float* action, int fra
   return resets;
 }
 
+// What every MuJoCo task has: the model it steps, its time limit, Gymnasium's action space (the
+// actuators' ctrlrange), and Gymnasium's set_state and reset noise. Tasks derive from it (plain
+// inheritance, no virtual functions, so it works the same in device code).
+template <int NQ, int NV, int NU, class Sizes, int kDefaultEpisodeSteps = 1000>
+struct MujocoTask {
+  static constexpr int kNq = NQ, kNv = NV, kNu = NU;
+  static constexpr int kActDim = NU;
+  static constexpr int kNumActions = 0;
+  using Layout = PhysicsStateLayout<NQ, NV>;
+  using PhysData = DataT<Sizes>;
+
+  const Model* model = nullptr;  // the task's compiled model, in host or device memory
+  int episode_steps = kDefaultEpisodeSteps;
+
+  // the sizes the state layout and data capacities assume; tasks add their own conditions
+  static bool sizes_match(const Model& m) {
+    return m.nq == NQ && m.nv == NV && m.nu == NU && PhysData::fits(m);
+  }
+
+  STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
+  STAMPEDE_HD float action_low(int j) const { return model->actuator_ctrlrange[j][0]; }
+  STAMPEDE_HD float action_high(int j) const { return model->actuator_ctrlrange[j][1]; }
+
+  // Gymnasium's set_state: d holds (qpos, qvel) after mj_resetData and mj_forward, and s the
+  // episode's first state; tasks read their extra observed quantities from d
+  STAMPEDE_HD void set_physics(float* s, const float* qpos, const float* qvel, PhysData& d) const {
+    for (int k = 0; k < NQ; ++k)
+      d.qpos[k] = qpos[k];
+    for (int k = 0; k < NV; ++k)
+      d.qvel[k] = qvel[k];
+    set_physics_state<Layout>(*model, d, s);
+  }
+
+  // qpos0 + U(-scale, scale), the positional reset noise of every task
+  STAMPEDE_HD void noisy_qpos0(float scale, Rng& rng, float* qpos) const {
+    for (int k = 0; k < NQ; ++k)
+      qpos[k] = model->qpos0[k] + rng.uniform(-scale, scale);
+  }
+};
+
 STAMPEDE_HD float squared_norm(const float* a, int n) {
   float s = 0;
   for (int i = 0; i < n; ++i)

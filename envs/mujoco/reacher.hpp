@@ -12,32 +12,18 @@
 
 namespace stampede {
 
-struct Reacher {
-  static constexpr int kNq = 4, kNv = 4, kNu = 2;
-  using Layout = PhysicsStateLayout<kNq, kNv>;
-  using PhysData = DataT<DataSizes<kNq, kNv, 5, 4, 10, 0, kNu, 6>>;
+struct Reacher : MujocoTask<4, 4, 2, DataSizes<4, 4, 5, 4, 10, 0, 2, 6>, 50> {
   static constexpr int kTipToTarget = Layout::kExtras;  // fingertip - target, x and y
   static constexpr int kStateDim = Layout::kExtras + 2;
   static constexpr int kObsDim = 10;
-  static constexpr int kActDim = 2;
-  static constexpr int kNumActions = 0;
   static constexpr int kFingertipBody = 3;
   static constexpr int kTargetBody = 4;
 
-  const Model* model = nullptr;  // compiled reacher.xml
   int frame_skip = 2;
   float reward_dist_weight = 1.0f;
   float reward_control_weight = 1.0f;
-  int episode_steps = 50;
 
-  static bool matches(const Model& m) {
-    return m.nq == kNq && m.nv == kNv && m.nu == kNu && m.nbody == 5 && PhysData::fits(m);
-  }
-
-  STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
-  // Gymnasium's action space is the actuators' ctrlrange
-  STAMPEDE_HD float action_low(int j) const { return model->actuator_ctrlrange[j][0]; }
-  STAMPEDE_HD float action_high(int j) const { return model->actuator_ctrlrange[j][1]; }
+  static bool matches(const Model& m) { return sizes_match(m) && m.nbody == 5; }
 
   // fingertip - target from the last forward evaluation
   STAMPEDE_HD static void tip_to_target(const PhysData& d, float* v) {
@@ -48,11 +34,7 @@ struct Reacher {
   // Gymnasium's set_state: a fresh episode state at (qpos, qvel), forward() for the observation
   STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
     PhysData d;
-    for (int k = 0; k < kNq; ++k)
-      d.qpos[k] = qpos[k];
-    for (int k = 0; k < kNv; ++k)
-      d.qvel[k] = qvel[k];
-    set_physics_state<Layout>(*model, d, s);
+    set_physics(s, qpos, qvel, d);
     float v[3];
     tip_to_target(d, v);
     s[kTipToTarget] = v[0];
@@ -61,8 +43,7 @@ struct Reacher {
 
   STAMPEDE_HD void reset(float* s, Rng& rng) const {
     float qpos[kNq], qvel[kNv];
-    for (int k = 0; k < kNq; ++k)
-      qpos[k] = model->qpos0[k] + rng.uniform(-0.1f, 0.1f);
+    noisy_qpos0(0.1f, rng, qpos);
     // rejection sampling accepts with probability pi/4; the cap only guards the GPU loop
     float gx = 0, gy = 0;
     for (int attempt = 0; attempt < 64; ++attempt) {
