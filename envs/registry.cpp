@@ -47,6 +47,21 @@ const EnvSpec* find_env(std::string_view name) {
   return nullptr;
 }
 
+void check_task_model(std::string_view task, const Model& model, std::string_view source) {
+  if (task == "inverted_pendulum") {
+    bind_task<InvertedPendulum>(model, source);
+  } else if (task == "inverted_double_pendulum") {
+    bind_task<InvertedDoublePendulum>(model, source);
+  } else if (task == "reacher") {
+    bind_task<Reacher>(model, source);
+  } else if (task == "swimmer") {
+    bind_task<Swimmer>(model, source);
+  } else {
+    throw TaskModelError("'" + std::string(task) + "' is not a MuJoCo task (those are: "
+                         "inverted_pendulum, inverted_double_pendulum, reacher, swimmer)");
+  }
+}
+
 std::string env_names() {
   std::string names;
   for (const EnvSpec& spec : env_specs()) {

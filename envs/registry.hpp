@@ -40,6 +40,10 @@ const EnvSpec* find_env(std::string_view name);
 // "cartpole, acrobot, ..." for error messages
 std::string env_names();
 
+// checks that `model` could drive the named MuJoCo task (sizes, actuators); throws
+// TaskModelError naming `source` otherwise, or for a task that is not a MuJoCo task
+void check_task_model(std::string_view task, const Model& model, std::string_view source);
+
 // calls f(env) with an environment of the named type (by our name), ready to step on the host:
 // classic tasks default-constructed, MuJoCo tasks bound to their compiled model (host memory;
 // the CUDA backend swaps in a device copy)

@@ -11,6 +11,7 @@
 #include "host/bench.hpp"
 #include "host/checkpoint.hpp"
 #include "host/eval.hpp"
+#include "host/model_command.hpp"
 #include "host/trainer.hpp"
 
 namespace stampede {
@@ -205,6 +206,12 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
 
   CLI::App* envs_cmd = app.add_subcommand("envs", "list tasks with their spaces");
 
+  std::string model_path, model_task;
+  CLI::App* model_cmd = app.add_subcommand(
+      "model", "compile an MJCF file with stampede's loader and summarise it (no MuJoCo needed)");
+  model_cmd->add_option("file", model_path, "MJCF file")->required();
+  model_cmd->add_option("--env", model_task, "also check it can drive this MuJoCo task");
+
   BenchOptions bench;
   CLI::App* bench_cmd = app.add_subcommand(
       "bench", "env-only, env + inference and end-to-end training steps/s; PPO update cost");
@@ -250,6 +257,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
     if (envs_cmd->parsed()) return run_envs(out);
     if (bench_cmd->parsed()) return run_bench(bench, out);
+    if (model_cmd->parsed()) return run_model_command(model_path, model_task, out);
   } catch (const CLI::CallForHelp&) {
     out << app.help();
     return 0;

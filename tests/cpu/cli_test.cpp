@@ -111,6 +111,34 @@ TEST(Cli, EvalAndResumeErrors) {
   EXPECT_NE(eval.out.find("over 3 episodes"), std::string::npos) << eval.out;
 }
 
+TEST(Cli, ModelCommandSummarisesAndRejectsBadFiles) {
+  ScratchDir dir("model");
+  const std::string swimmer = std::string(STAMPEDE_SOURCE_DIR) + "/envs/assets/swimmer.xml";
+  const CliRun ok = run_cli_args({"model", swimmer, "--env", "swimmer"});
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("nq 5, nv 5, nu 2"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("can drive task swimmer"), std::string::npos) << ok.out;
+
+  expect_usage_error(run_cli_args({"model", swimmer, "--env", "reacher"}), "does not have");
+  expect_usage_error(run_cli_args({"model", swimmer, "--env", "cartpole"}),
+                     "not a MuJoCo task");
+  expect_usage_error(run_cli_args({"model", dir.sub("none.xml")}), "none.xml");
+
+  std::ofstream(dir.sub("broken.xml")) << "<mujoco>\n<worldbody>\n<body>\n</mujoco>\n";
+  expect_usage_error(run_cli_args({"model", dir.sub("broken.xml")}), "broken.xml");
+  std::ofstream(dir.sub("unknown.xml"))
+      << "<mujoco>\n<worldbody>\n<body>\n<joint type=\"hinge\"/>\n"
+         "<geom type=\"sphere\" size=\"0.1\"/>\n<teleporter/>\n</body>\n</worldbody>\n</mujoco>\n";
+  expect_usage_error(run_cli_args({"model", dir.sub("unknown.xml")}), "teleporter");
+  expect_usage_error(run_cli_args({"model", dir.sub("unknown.xml")}), ":6");  // its line
+  std::ofstream(dir.sub("idle.xml"))
+      << "<mujoco><worldbody><body><joint type=\"slide\" axis=\"1 0 0\"/>"
+         "<geom type=\"sphere\" size=\"0.1\"/><body><joint type=\"hinge\"/>"
+         "<geom type=\"sphere\" size=\"0.1\"/></body></body></worldbody></mujoco>";
+  expect_usage_error(run_cli_args({"model", dir.sub("idle.xml"), "--env", "inverted_pendulum"}),
+                     "no actuators");
+}
+
 TEST(Cli, EnvsListsEveryTaskWithItsSpaces) {
   const CliRun r = run_cli_args({"envs"});
   ASSERT_EQ(r.code, 0);
