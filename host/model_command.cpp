@@ -21,7 +21,7 @@ const char* joint_type_name(int type) {
 }
 
 std::string or_index(const std::string& name, int index) {
-  return name.empty() ? "#" + std::to_string(index) : name;
+  return name.empty() ? std::to_string(index).insert(0, 1, '#') : name;
 }
 
 }  // namespace

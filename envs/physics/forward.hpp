@@ -95,7 +95,7 @@ STAMPEDE_HD void runge_kutta4(const Model& m, D& d) {
       dq[k] = c * d.rk_stage_qvel[i - 1][k];
     for (int k = 0; k < nq; ++k)
       d.qpos[k] = d.rk_qpos0[k];
-    integrate_pos(m, d.qpos, dq, h);
+    integrate_pos<typename D::Sizes>(m, d.qpos, dq, h);
     for (int k = 0; k < nv; ++k)
       d.qvel[k] = d.rk_qvel0[k] + h * c * d.rk_stage_qacc[i - 1][k];
     d.time = t0 + c * h;

@@ -12,25 +12,29 @@
 
 namespace stampede {
 
-// qpos <- qpos (+) h qvel on the configuration manifold (quaternions for ball and free joints)
+// qpos <- qpos (+) h qvel on the configuration manifold (quaternions for ball and free joints);
+// joints the data's capacities cannot hold never occur (DataT::fits), so their paths compile away
+template <class S>
 STAMPEDE_HD void integrate_pos(const Model& m, Real* qpos, const Real* qvel, Real h) {
   for (int j = 0; j < m.njnt; ++j) {
     int qa = m.jnt_qposadr[j];
     int da = m.jnt_dofadr[j];
-    switch (m.jnt_type[j]) {
-      case kJntFree:
+    const int type = m.jnt_type[j];
+    if constexpr (S::kFree) {
+      if (type == kJntFree) {
         for (int k = 0; k < 3; ++k)
           qpos[qa + k] += h * qvel[da + k];
-        qa += 3;
-        da += 3;
-        [[fallthrough]];
-      case kJntBall:
-        quat_integrate(qpos + qa, qvel + da, h);
-        break;
-      default:
-        qpos[qa] += h * qvel[da];
-        break;
+        quat_integrate(qpos + qa + 3, qvel + da + 3, h);
+        continue;
+      }
     }
+    if constexpr (S::kBall) {
+      if (type == kJntBall) {
+        quat_integrate(qpos + qa, qvel + da, h);
+        continue;
+      }
+    }
+    qpos[qa] += h * qvel[da];
   }
 }
 
@@ -40,7 +44,7 @@ STAMPEDE_HD void advance(const Model& m, D& d, const Real* qacc, const Real* qve
   const Real h = m.opt.timestep;
   for (int j = 0; j < m.nv; ++j)
     d.qvel[j] += h * qacc[j];
-  integrate_pos(m, d.qpos, qvel ? qvel : d.qvel, h);
+  integrate_pos<typename D::Sizes>(m, d.qpos, qvel ? qvel : d.qvel, h);
   d.time += h;
   for (int j = 0; j < m.nv; ++j)
     d.qacc_warmstart[j] = d.qacc[j];
