@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "envs/core/env_batch.hpp"
+#include "envs/core/host_env_batch.hpp"
 #include "envs/registry.hpp"
 #include "host/ppo/running_stats.hpp"
 
@@ -17,7 +17,8 @@ MlpShape make_mlp(int in, const std::vector<int>& hidden, int out) {
   shape.in = in;
   shape.out = out;
   shape.num_hidden = static_cast<int>(hidden.size());
-  for (size_t l = 0; l < hidden.size(); ++l) shape.hidden[l] = hidden[l];
+  for (size_t l = 0; l < hidden.size(); ++l)
+    shape.hidden[l] = hidden[l];
   return shape;
 }
 
@@ -27,19 +28,24 @@ void orthogonal_init(float* w, int out, int in, float gain, Rng& rng) {
   const bool by_rows = out <= in;  // orthonormalise the shorter side
   const int count = by_rows ? out : in, length = by_rows ? in : out;
   std::vector<double> vecs(static_cast<size_t>(count) * length);
-  for (double& x : vecs) x = rng.normal();
+  for (double& x : vecs)
+    x = rng.normal();
   for (int a = 0; a < count; ++a) {
     double* va = &vecs[static_cast<size_t>(a) * length];
     for (int b = 0; b < a; ++b) {
       const double* vb = &vecs[static_cast<size_t>(b) * length];
       double dot = 0.0;
-      for (int k = 0; k < length; ++k) dot += va[k] * vb[k];
-      for (int k = 0; k < length; ++k) va[k] -= dot * vb[k];
+      for (int k = 0; k < length; ++k)
+        dot += va[k] * vb[k];
+      for (int k = 0; k < length; ++k)
+        va[k] -= dot * vb[k];
     }
     double norm = 0.0;
-    for (int k = 0; k < length; ++k) norm += va[k] * va[k];
+    for (int k = 0; k < length; ++k)
+      norm += va[k] * va[k];
     norm = std::sqrt(norm);
-    for (int k = 0; k < length; ++k) va[k] /= norm;
+    for (int k = 0; k < length; ++k)
+      va[k] /= norm;
   }
   for (int o = 0; o < out; ++o) {
     for (int i = 0; i < in; ++i) {
@@ -55,7 +61,8 @@ void init_mlp(float* params, const MlpShape& shape, float output_gain, Rng& rng)
     const bool last = l == shape.num_hidden;
     orthogonal_init(params + shape.weight_offset(l), shape.layer_out(l), shape.layer_in(l),
                     last ? output_gain : std::sqrt(2.0f), rng);
-    for (int o = 0; o < shape.layer_out(l); ++o) params[shape.bias_offset(l) + o] = 0.0f;
+    for (int o = 0; o < shape.layer_out(l); ++o)
+      params[shape.bias_offset(l) + o] = 0.0f;
   }
 }
 
@@ -84,7 +91,8 @@ TrainState initial_train_state(const TrainConfig& config) {
   Rng rng(config.seed, RngPurpose::kInit, 0, 0);
   init_mlp(s.params.data() + layout.actor_offset(), layout.actor, 0.01f, rng);
   if (!layout.discrete()) {
-    for (int j = 0; j < layout.act_dim; ++j) s.params[layout.log_std_offset() + j] = config.init_log_std;
+    for (int j = 0; j < layout.act_dim; ++j)
+      s.params[layout.log_std_offset() + j] = config.init_log_std;
   }
   init_mlp(s.params.data() + layout.critic_offset(), layout.critic, 1.0f, rng);
 
@@ -97,23 +105,21 @@ TrainState initial_train_state(const TrainConfig& config) {
   s.ret_acc.assign(n, 0.0f);
 
   visit_env(config.env, [&](auto env) {
-    using Env = decltype(env);
-    s.env_state.assign(static_cast<size_t>(Env::kStateDim) * n, 0.0f);
-    s.env_obs.assign(static_cast<size_t>(Env::kObsDim) * n, 0.0f);
-    s.episode_length.assign(n, 0);
-    s.episode_return.assign(n, 0.0f);
-    EnvBatch batch;
-    batch.num_envs = n;
-    batch.state = s.env_state.data();
-    batch.obs = s.env_obs.data();
-    batch.episode_length = s.episode_length.data();
-    batch.episode_return = s.episode_return.data();
-    for (int i = 0; i < n; ++i) reset_env(env, batch, i, config.seed, 0);
+    HostEnvBatch envs = HostEnvBatch::of<decltype(env)>(n);
+    const EnvBatch batch = envs.view();
+    for (int i = 0; i < n; ++i)
+      reset_env(env, batch, i, config.seed, 0);
+    s.env_state = std::move(envs.state);
+    s.env_obs = std::move(envs.obs);
+    s.episode_length = std::move(envs.episode_length);
+    s.episode_return = std::move(envs.episode_return);
   });
   return s;
 }
 
-void register_cuda_backend(const CudaBackendHooks& hooks) { g_cuda_hooks = hooks; }
+void register_cuda_backend(const CudaBackendHooks& hooks) {
+  g_cuda_hooks = hooks;
+}
 
 std::string cuda_unavailable_reason() {
   if (!g_cuda_hooks.make) return "this build of stampede has no CUDA backend (nvcc was not found)";

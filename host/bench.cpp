@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "envs/core/env_batch.hpp"
+#include "envs/core/host_env_batch.hpp"
 #include "envs/registry.hpp"
 #include "host/backend.hpp"
 #include "host/config.hpp"
@@ -52,22 +52,12 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
   const TrainConfig config = bench_train_config(o, n);
   TrainState s = initial_train_state(config);
   const PolicyLayout layout = make_policy_layout(config);
-  std::vector<float> final_obs(s.env_obs.size()), reward(n), done_return(n), done_length(n);
-  std::vector<uint8_t> terminated(n), truncated(n);
-  std::vector<int32_t> done_count(n);
-  EnvBatch b;
-  b.num_envs = n;
-  b.state = s.env_state.data();
-  b.obs = s.env_obs.data();
-  b.final_obs = final_obs.data();
-  b.reward = reward.data();
-  b.terminated = terminated.data();
-  b.truncated = truncated.data();
-  b.episode_length = s.episode_length.data();
-  b.episode_return = s.episode_return.data();
-  b.done_count = done_count.data();
-  b.done_return_sum = done_return.data();
-  b.done_length_sum = done_length.data();
+  HostEnvBatch envs = HostEnvBatch::of<Env>(n);
+  envs.state = s.env_state;
+  envs.obs = s.env_obs;
+  envs.episode_length = s.episode_length;
+  envs.episode_return = s.episode_return;
+  const EnvBatch b = envs.view();
   std::vector<float> actions(static_cast<size_t>(n) * Env::kActDim, 0.0f);
   uint64_t step = 0;
   for (int i = 0; i < n; ++i)
@@ -86,7 +76,7 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
     float h[kMaxHeadDim], v, scratch[2 * kMaxLayerWidth], log_p[kMaxHeadDim];
     for (int k = 0; k < o.env_steps; ++k, ++step) {
       for (int i = 0; i < n; ++i) {
-        const float* x = &s.env_obs[static_cast<size_t>(i) * Env::kObsDim];
+        const float* x = &envs.obs[static_cast<size_t>(i) * Env::kObsDim];
         mlp_forward_row(p + layout.actor_offset(), layout.actor, x, h, scratch);
         Rng rng(o.seed, RngPurpose::kAction, static_cast<uint32_t>(i), step);
         float* a = &actions[i * Env::kActDim];
@@ -136,7 +126,8 @@ double cpu_physics_sps(const Env& env, const BenchOptions& o) {
     const double t = timed_median(o, [&] {
       for (int k = 0; k < kSteps; ++k) {
         const int row = (k / 10) % kTable;
-        for (int u = 0; u < m.nu; ++u) d.ctrl[u] = controls[row * m.nu + u];
+        for (int u = 0; u < m.nu; ++u)
+          d.ctrl[u] = controls[row * m.nu + u];
         if (step(m, d) != kStepOk) reset_data(m, d);
       }
     });
@@ -263,12 +254,10 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   j["throughput"] = nlohmann::json::array();
   j["update"] = nlohmann::json::array();
 
-  const double physics_sps =
-      visit_env(o.env, [&](auto env) { return cpu_physics_sps(env, o); });
+  const double physics_sps = visit_env(o.env, [&](auto env) { return cpu_physics_sps(env, o); });
   if (physics_sps > 0.0) {
-    out << "physics only, one CPU thread: " << fmt_rate(physics_sps) << " steps/s ("
-        << std::fixed << std::setprecision(2) << 1e6 / physics_sps << std::defaultfloat
-        << " us/step)\n";
+    out << "physics only, one CPU thread: " << fmt_rate(physics_sps) << " steps/s (" << std::fixed
+        << std::setprecision(2) << 1e6 / physics_sps << std::defaultfloat << " us/step)\n";
     j["physics_cpu_steps_per_s"] = physics_sps;
   }
   if (!o.skip_throughput) {

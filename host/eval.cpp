@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "envs/core/env_batch.hpp"
+#include "envs/core/host_env_batch.hpp"
 #include "envs/registry.hpp"
 #include "host/ppo/distributions.hpp"
 #include "host/ppo/running_stats.hpp"
@@ -21,23 +21,10 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
   const float* params = ck.state.params.data();
   const int n = episodes;  // one environment per episode, each run to its first end
 
-  std::vector<float> state(static_cast<size_t>(Env::kStateDim) * n), obs(static_cast<size_t>(Env::kObsDim) * n),
-      final_obs(obs.size()), reward(n), ep_return(n), done_return(n), done_length(n);
-  std::vector<uint8_t> terminated(n), truncated(n);
-  std::vector<int32_t> ep_length(n), done_count(n);
-  EnvBatch b{n,
-             state.data(),
-             obs.data(),
-             final_obs.data(),
-             reward.data(),
-             terminated.data(),
-             truncated.data(),
-             ep_length.data(),
-             ep_return.data(),
-             done_count.data(),
-             done_return.data(),
-             done_length.data()};
-  for (int i = 0; i < n; ++i) reset_env(env, b, i, seed, 0);
+  HostEnvBatch envs = HostEnvBatch::of<Env>(n);
+  const EnvBatch b = envs.view();
+  for (int i = 0; i < n; ++i)
+    reset_env(env, b, i, seed, 0);
 
   EvalResult result;
   result.returns.assign(n, 0.0f);
@@ -49,11 +36,11 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
     for (int i = 0; i < n; ++i) {
       if (finished[i]) continue;
       for (int d = 0; d < Env::kObsDim; ++d) {
-        const float raw = obs[static_cast<size_t>(i) * Env::kObsDim + d];
-        xn[d] = config.norm_obs ? normalize_obs(raw, static_cast<float>(ck.state.obs_mean[d]),
-                                                static_cast<float>(ck.state.obs_var[d]),
-                                                config.obs_clip)
-                                : raw;
+        const float raw = envs.obs[static_cast<size_t>(i) * Env::kObsDim + d];
+        xn[d] = config.norm_obs
+                    ? normalize_obs(raw, static_cast<float>(ck.state.obs_mean[d]),
+                                    static_cast<float>(ck.state.obs_var[d]), config.obs_clip)
+                    : raw;
       }
       mlp_forward_row(params + layout.actor_offset(), layout.actor, xn, h, scratch);
       Rng rng(seed, RngPurpose::kEval, static_cast<uint32_t>(i), step);
@@ -71,19 +58,21 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
         }
       }
       step_env(env, b, i, action, seed, step);
-      if (done_count[i] > 0) {
+      if (envs.done_count[i] > 0) {
         finished[i] = 1;
-        result.returns[i] = done_return[i];
-        result.lengths[i] = static_cast<int>(done_length[i]);
+        result.returns[i] = envs.done_return_sum[i];
+        result.lengths[i] = static_cast<int>(envs.done_length_sum[i]);
         --remaining;
       }
     }
   }
   double sum = 0.0;
-  for (float r : result.returns) sum += r;
+  for (float r : result.returns)
+    sum += r;
   result.mean = sum / n;
   double sq = 0.0;
-  for (float r : result.returns) sq += (r - result.mean) * (r - result.mean);
+  for (float r : result.returns)
+    sq += (r - result.mean) * (r - result.mean);
   result.std = std::sqrt(sq / n);
   return result;
 }

@@ -3,8 +3,9 @@
 // index order; the learner half lives in update_cpu.cpp.
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
-#include "envs/core/env_batch.hpp"
+#include "envs/core/host_env_batch.hpp"
 #include "envs/registry.hpp"
 #include "host/backend.hpp"
 #include "host/cpu/update_cpu.hpp"
@@ -20,7 +21,8 @@ void update_running_stats(const float* rows, int count, int dim, std::vector<dou
                           std::vector<double>* var, double* running_count) {
   for (int d = 0; d < dim; ++d) {
     double sum = 0.0;
-    for (int i = 0; i < count; ++i) sum += rows[static_cast<int64_t>(i) * dim + d];
+    for (int i = 0; i < count; ++i)
+      sum += rows[static_cast<int64_t>(i) * dim + d];
     const double batch_mean = sum / count;
     double sq = 0.0;
     for (int i = 0; i < count; ++i) {
@@ -41,40 +43,26 @@ class CpuBackend final : public Backend {
     const EnvSpec& spec = *find_env(config.env);
     action_low_ = spec.action_low;
     action_high_ = spec.action_high;
-    final_obs_.assign(static_cast<size_t>(n) * Env::kObsDim, 0.0f);
-    reward_.assign(n, 0.0f);
-    terminated_.assign(n, 0);
-    truncated_.assign(n, 0);
-    done_count_.assign(n, 0);
-    done_return_.assign(n, 0.0f);
-    done_length_.assign(n, 0.0f);
-    bad_resets_.assign(n, 0);
+    envs_ = HostEnvBatch::of<Env>(n);
     rollout_.resize(config.num_steps, n, Env::kObsDim, layout_.act_dim, layout_.head_dim());
     load_state(initial_train_state(config));
   }
 
   std::string device_name() const override { return "cpu"; }
 
+  // the arrays move out of state_ so that each has one owner during the run
   void load_state(const TrainState& s) override {
     state_ = s;
-    learner_.params = s.params;
-    learner_.adam_m = s.adam_m;
-    learner_.adam_v = s.adam_v;
+    learner_.params = std::exchange(state_.params, {});
+    learner_.adam_m = std::exchange(state_.adam_m, {});
+    learner_.adam_v = std::exchange(state_.adam_v, {});
     learner_.adam_step = s.adam_step;
     learner_.beta = s.beta;
-    batch_.num_envs = config_.num_envs;
-    batch_.state = state_.env_state.data();
-    batch_.obs = state_.env_obs.data();
-    batch_.final_obs = final_obs_.data();
-    batch_.reward = reward_.data();
-    batch_.terminated = terminated_.data();
-    batch_.truncated = truncated_.data();
-    batch_.episode_length = state_.episode_length.data();
-    batch_.episode_return = state_.episode_return.data();
-    batch_.done_count = done_count_.data();
-    batch_.done_return_sum = done_return_.data();
-    batch_.done_length_sum = done_length_.data();
-    batch_.bad_state_resets = bad_resets_.data();
+    envs_.state = std::exchange(state_.env_state, {});
+    envs_.obs = std::exchange(state_.env_obs, {});
+    envs_.episode_length = std::exchange(state_.episode_length, {});
+    envs_.episode_return = std::exchange(state_.episode_return, {});
+    batch_ = envs_.view();
   }
 
   TrainState save_state() override {
@@ -84,14 +72,15 @@ class CpuBackend final : public Backend {
     s.adam_v = learner_.adam_v;
     s.adam_step = learner_.adam_step;
     s.beta = learner_.beta;
+    s.env_state = envs_.state;
+    s.env_obs = envs_.obs;
+    s.episode_length = envs_.episode_length;
+    s.episode_return = envs_.episode_return;
     return s;
   }
 
   IterationStats run_iteration(const IterationControl& control) override {
-    std::fill(done_count_.begin(), done_count_.end(), 0);
-    std::fill(done_return_.begin(), done_return_.end(), 0.0f);
-    std::fill(done_length_.begin(), done_length_.end(), 0.0f);
-    std::fill(bad_resets_.begin(), bad_resets_.end(), 0);
+    envs_.clear_episode_stats();
 
     for (int t = 0; t < config_.num_steps; ++t) {
       act(t);
@@ -102,10 +91,10 @@ class CpuBackend final : public Backend {
     IterationStats stats = ppo_update_cpu(config_, layout_, rollout_, control.iteration,
                                           control.learning_rate, &learner_);
     for (int i = 0; i < config_.num_envs; ++i) {
-      stats.episodes += done_count_[i];
-      stats.episode_return_sum += done_return_[i];
-      stats.episode_length_sum += done_length_[i];
-      stats.bad_state_resets += bad_resets_[i];
+      stats.episodes += envs_.done_count[i];
+      stats.episode_return_sum += envs_.done_return_sum[i];
+      stats.episode_length_sum += envs_.done_length_sum[i];
+      stats.bad_state_resets += envs_.bad_state_resets[i];
     }
     state_.iteration = control.iteration + 1;
     return stats;
@@ -134,7 +123,7 @@ class CpuBackend final : public Backend {
     const int n = config_.num_envs, obs_dim = Env::kObsDim, act_dim = layout_.act_dim;
     const int head = layout_.head_dim();
     if (config_.norm_obs) {
-      update_running_stats(state_.env_obs.data(), n, obs_dim, &state_.obs_mean, &state_.obs_var,
+      update_running_stats(envs_.obs.data(), n, obs_dim, &state_.obs_mean, &state_.obs_var,
                            &state_.obs_count);
     }
     const float* actor = learner_.params.data() + layout_.actor_offset();
@@ -144,11 +133,11 @@ class CpuBackend final : public Backend {
     for (int i = 0; i < n; ++i) {
       const int64_t k = static_cast<int64_t>(t) * n + i;
       if (t > 0 && rollout_.truncated[k - n]) {
-        normalize(&final_obs_[static_cast<size_t>(i) * obs_dim], xn);
+        normalize(&envs_.final_obs[static_cast<size_t>(i) * obs_dim], xn);
         rollout_.trunc_values[k - n] = critic_value(xn);
       }
       float* x = &rollout_.obs[k * obs_dim];
-      normalize(&state_.env_obs[static_cast<size_t>(i) * obs_dim], x);
+      normalize(&envs_.obs[static_cast<size_t>(i) * obs_dim], x);
       mlp_forward_row(actor, layout_.actor, x, h, scratch);
       Rng rng(config_.seed, RngPurpose::kAction, static_cast<uint32_t>(i),
               static_cast<uint64_t>(state_.global_step));
@@ -184,8 +173,9 @@ class CpuBackend final : public Backend {
     if (config_.norm_reward) {
       // Gymnasium's NormalizeReward: scale by the std of a running discounted return
       for (int i = 0; i < n; ++i) {
-        state_.ret_acc[i] = state_.ret_acc[i] * config_.gamma * (terminated_[i] ? 0.0f : 1.0f) +
-                            reward_[i];
+        state_.ret_acc[i] =
+            state_.ret_acc[i] * config_.gamma * (envs_.terminated[i] ? 0.0f : 1.0f) +
+            envs_.reward[i];
       }
       std::vector<double> mean = {state_.ret_mean}, var = {state_.ret_var};
       update_running_stats(state_.ret_acc.data(), n, 1, &mean, &var, &state_.ret_count);
@@ -196,11 +186,11 @@ class CpuBackend final : public Backend {
         config_.norm_reward ? 1.0f / std::sqrt(static_cast<float>(state_.ret_var) + 1e-8f) : 1.0f;
     for (int i = 0; i < n; ++i) {
       const int64_t k = static_cast<int64_t>(t) * n + i;
-      const float r = reward_[i] * inv_scale;
+      const float r = envs_.reward[i] * inv_scale;
       rollout_.rewards[k] =
           config_.norm_reward ? std::clamp(r, -config_.reward_clip, config_.reward_clip) : r;
-      rollout_.terminated[k] = terminated_[i];
-      rollout_.truncated[k] = truncated_[i];
+      rollout_.terminated[k] = envs_.terminated[i];
+      rollout_.truncated[k] = envs_.truncated[i];
     }
   }
 
@@ -209,10 +199,10 @@ class CpuBackend final : public Backend {
     const int64_t last = static_cast<int64_t>(config_.num_steps - 1) * n;
     float xn[Env::kObsDim];
     for (int i = 0; i < n; ++i) {
-      normalize(&state_.env_obs[static_cast<size_t>(i) * obs_dim], xn);
+      normalize(&envs_.obs[static_cast<size_t>(i) * obs_dim], xn);
       rollout_.last_values[i] = critic_value(xn);
       if (rollout_.truncated[last + i]) {
-        normalize(&final_obs_[static_cast<size_t>(i) * obs_dim], xn);
+        normalize(&envs_.final_obs[static_cast<size_t>(i) * obs_dim], xn);
         rollout_.trunc_values[last + i] = critic_value(xn);
       }
     }
@@ -222,12 +212,11 @@ class CpuBackend final : public Backend {
   TrainConfig config_;
   PolicyLayout layout_;
   std::vector<float> action_low_, action_high_;
-  TrainState state_;  // env state, normalisers, counters (learner fields live in learner_)
+  TrainState state_;  // normalisers and counters (learner fields live in learner_, envs in envs_)
   LearnerState learner_;
-  EnvBatch batch_;
-  std::vector<float> final_obs_, reward_, done_return_, done_length_, env_actions_;
-  std::vector<uint8_t> terminated_, truncated_;
-  std::vector<int32_t> done_count_, bad_resets_;
+  HostEnvBatch envs_;  // environment state lives here during a run, in TrainState in checkpoints
+  EnvBatch batch_;     // view of envs_
+  std::vector<float> env_actions_;
   RolloutBuffer rollout_;
 };
 

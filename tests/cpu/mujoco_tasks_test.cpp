@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-#include "envs/core/env_batch.hpp"
+#include "envs/core/host_env_batch.hpp"
 #include "envs/physics/mjcf_loader.hpp"
 #include "envs/registry.hpp"
 
@@ -21,11 +21,11 @@ TEST(MujocoTasks, RegisteredWithGymnasiumSpaces) {
     float high;
     int steps;
   };
-  for (const Expected& e : {Expected{"inverted_pendulum", "InvertedPendulum-v5", 4, 1, 3.0f, 1000},
-                            Expected{"inverted_double_pendulum", "InvertedDoublePendulum-v5", 9, 1,
-                                     1.0f, 1000},
-                            Expected{"reacher", "Reacher-v5", 10, 2, 1.0f, 50},
-                            Expected{"swimmer", "Swimmer-v5", 8, 2, 1.0f, 1000}}) {
+  for (const Expected& e :
+       {Expected{"inverted_pendulum", "InvertedPendulum-v5", 4, 1, 3.0f, 1000},
+        Expected{"inverted_double_pendulum", "InvertedDoublePendulum-v5", 9, 1, 1.0f, 1000},
+        Expected{"reacher", "Reacher-v5", 10, 2, 1.0f, 50},
+        Expected{"swimmer", "Swimmer-v5", 8, 2, 1.0f, 1000}}) {
     const EnvSpec* spec = find_env(e.gym_id);
     ASSERT_NE(spec, nullptr) << e.gym_id;
     EXPECT_EQ(spec->name, e.name);
@@ -70,21 +70,18 @@ TEST(MujocoTasks, ModelsThatCannotDriveTheTaskAreRejected) {
 TEST(MujocoTasks, DivergedStatesAreResetAndCounted) {
   const InvertedPendulum env = make_task<InvertedPendulum>("inverted_pendulum");
   const int n = 2;
-  std::vector<float> state(InvertedPendulum::kStateDim * n), obs(InvertedPendulum::kObsDim * n),
-      final_obs(obs.size()), reward(n), ep_ret(n), done_ret(n), done_len(n);
-  std::vector<uint8_t> term(n), trunc(n);
-  std::vector<int32_t> ep_len(n), done_count(n), bad(n, 0);
-  EnvBatch b{n,           state.data(),    obs.data(),      final_obs.data(),
-             reward.data(), term.data(),   trunc.data(),    ep_len.data(),
-             ep_ret.data(), done_count.data(), done_ret.data(), done_len.data(),
-             bad.data()};
-  for (int i = 0; i < n; ++i) reset_env(env, b, i, 3, 0);
+  HostEnvBatch envs = HostEnvBatch::of<InvertedPendulum>(n);
+  const EnvBatch b = envs.view();
+  for (int i = 0; i < n; ++i)
+    reset_env(env, b, i, 3, 0);
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float actions[2] = {nan, 0.5f};  // env 0 diverges, env 1 is a normal step
-  for (int i = 0; i < n; ++i) step_env(env, b, i, &actions[i], 3, 0);
-  EXPECT_GT(bad[0], 0);
-  EXPECT_EQ(bad[1], 0);
-  for (float x : state) EXPECT_TRUE(std::isfinite(x));  // reset, not left NaN
+  for (int i = 0; i < n; ++i)
+    step_env(env, b, i, &actions[i], 3, 0);
+  EXPECT_GT(envs.bad_state_resets[0], 0);
+  EXPECT_EQ(envs.bad_state_resets[1], 0);
+  for (float x : envs.state)
+    EXPECT_TRUE(std::isfinite(x));  // reset, not left NaN
 }
 
 }  // namespace
