@@ -18,6 +18,7 @@
 #include "envs/classic/mountain_car_continuous.hpp"
 #include "envs/classic/pendulum.hpp"
 #include "envs/core/env_batch.hpp"
+#include "envs/core/host_env_batch.hpp"
 #include "envs/core/rng.hpp"
 
 namespace stampede {
@@ -258,40 +259,13 @@ TEST(ClassicGolden, MountainCarContinuousFreeRunning) {
   check_free_running<MountainCarContinuous>();
 }
 
-// host storage behind an EnvBatch
+// HostEnvBatch with final_obs poisoned, so a test sees whether step_env wrote it
 template <class Env>
-struct HostBatch {
-  explicit HostBatch(int n)
-      : state(size_t(n) * Env::kStateDim),
-        obs(size_t(n) * Env::kObsDim),
-        final_obs(size_t(n) * Env::kObsDim, -999.0f),
-        reward(n),
-        terminated(n),
-        truncated(n),
-        episode_length(n),
-        episode_return(n),
-        done_count(n),
-        done_return_sum(n),
-        done_length_sum(n) {
-    b.num_envs = n;
-    b.state = state.data();
-    b.obs = obs.data();
-    b.final_obs = final_obs.data();
-    b.reward = reward.data();
-    b.terminated = terminated.data();
-    b.truncated = truncated.data();
-    b.episode_length = episode_length.data();
-    b.episode_return = episode_return.data();
-    b.done_count = done_count.data();
-    b.done_return_sum = done_return_sum.data();
-    b.done_length_sum = done_length_sum.data();
+struct HostBatch : HostEnvBatch {
+  explicit HostBatch(int n) : HostEnvBatch(HostEnvBatch::of<Env>(n)) {
+    std::fill(final_obs.begin(), final_obs.end(), -999.0f);
+    b = view();
   }
-  std::vector<float> state, obs, final_obs, reward;
-  std::vector<uint8_t> terminated, truncated;
-  std::vector<int32_t> episode_length;
-  std::vector<float> episode_return;
-  std::vector<int32_t> done_count;
-  std::vector<float> done_return_sum, done_length_sum;
   EnvBatch b;
 };
 

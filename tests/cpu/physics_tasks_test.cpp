@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "envs/core/env_batch.hpp"
+#include "envs/core/host_env_batch.hpp"
 #include "envs/mujoco/inverted_double_pendulum.hpp"
 #include "envs/mujoco/inverted_pendulum.hpp"
 #include "envs/mujoco/reacher.hpp"
@@ -135,23 +135,8 @@ void run_batch(const std::string& asset, int num_steps, int expect_episodes_at_l
   Env env;
   env.model = &model;
   const int n = 3;
-  std::vector<float> state(Env::kStateDim * n), obs(Env::kObsDim * n), final_obs(Env::kObsDim * n);
-  std::vector<float> reward(n), ep_ret(n), done_ret(n), done_len(n);
-  std::vector<uint8_t> term(n), trunc(n);
-  std::vector<int32_t> ep_len(n), done_count(n);
-  EnvBatch b;
-  b.num_envs = n;
-  b.state = state.data();
-  b.obs = obs.data();
-  b.final_obs = final_obs.data();
-  b.reward = reward.data();
-  b.terminated = term.data();
-  b.truncated = trunc.data();
-  b.episode_length = ep_len.data();
-  b.episode_return = ep_ret.data();
-  b.done_count = done_count.data();
-  b.done_return_sum = done_ret.data();
-  b.done_length_sum = done_len.data();
+  HostEnvBatch envs = HostEnvBatch::of<Env>(n);
+  const EnvBatch b = envs.view();
   for (int i = 0; i < n; ++i)
     reset_env(env, b, i, 42, 0);
   for (int t = 0; t < num_steps; ++t) {
@@ -165,10 +150,11 @@ void run_batch(const std::string& asset, int num_steps, int expect_episodes_at_l
   }
   int episodes = 0;
   for (int i = 0; i < n; ++i) {
-    episodes += done_count[i];
-    EXPECT_EQ(state[Env::Layout::kResets * n + i], 0.0f) << asset << ": unexpected auto-reset";
+    episodes += envs.done_count[i];
+    EXPECT_EQ(envs.state[Env::Layout::kResets * n + i], 0.0f) << asset << ": unexpected auto-reset";
+    EXPECT_EQ(envs.bad_state_resets[i], 0) << asset;
   }
-  for (float x : obs)
+  for (float x : envs.obs)
     EXPECT_TRUE(std::isfinite(x)) << asset;
   EXPECT_GE(episodes, expect_episodes_at_least) << asset;
 }

@@ -5,6 +5,7 @@
 // in turn), so they are checked at 1e-4 of their scale.
 #include <gtest/gtest.h>
 
+#include "envs/core/host_env_batch.hpp"
 #include "envs/registry.hpp"
 #include "gpu_test_common.hpp"
 #include "host/ppo/adam.hpp"
@@ -34,22 +35,12 @@ void check_env_step(const Env& env, const std::string& name, double tol = 1e-5) 
     a = Env::kNumActions ? float(int(rng.uniform() * Env::kNumActions)) : rng.uniform(-2.f, 2.f);
 
   // CPU twin
-  std::vector<float> state = s.env_state, obs = s.env_obs, final_obs(obs.size(), 0.0f), reward(n);
-  std::vector<float> ep_ret = s.episode_return, done_ret(n, 0.0f), done_len(n, 0.0f);
-  std::vector<int32_t> ep_len = s.episode_length, done_count(n, 0);
-  std::vector<uint8_t> term(n), trunc(n);
-  EnvBatch b{n,
-             state.data(),
-             obs.data(),
-             final_obs.data(),
-             reward.data(),
-             term.data(),
-             trunc.data(),
-             ep_len.data(),
-             ep_ret.data(),
-             done_count.data(),
-             done_ret.data(),
-             done_len.data()};
+  HostEnvBatch cpu = HostEnvBatch::of<Env>(n);
+  cpu.state = s.env_state;
+  cpu.obs = s.env_obs;
+  cpu.episode_length = s.episode_length;
+  cpu.episode_return = s.episode_return;
+  const EnvBatch b = cpu.view();
   for (int i = 0; i < n; ++i)
     step_env(env, b, i, &actions[i * Env::kActDim], 5, 1234);
 
@@ -60,7 +51,7 @@ void check_env_step(const Env& env, const std::string& name, double tol = 1e-5) 
   DeviceBuffer<int64_t> d_step;
   d_state.upload(s.env_state, st);
   d_obs.upload(s.env_obs, st);
-  d_final.upload(std::vector<float>(obs.size(), 0.0f), st);
+  d_final.upload(std::vector<float>(cpu.obs.size(), 0.0f), st);
   d_reward.upload(nan_vector(n), st);
   d_ep_ret.upload(s.episode_return, st);
   d_ep_len.upload(s.episode_length, st);
@@ -91,15 +82,15 @@ void check_env_step(const Env& env, const std::string& name, double tol = 1e-5) 
   launch_env_step(name, p, st);
   CUDA_CHECK(cudaDeviceSynchronize());
 
-  EXPECT_LE(rel_error(d_state.download(st), state), tol) << name;
-  EXPECT_LE(rel_error(d_obs.download(st), obs), tol) << name;
-  EXPECT_LE(rel_error(d_final.download(st), final_obs), tol) << name;
-  EXPECT_LE(rel_error(d_reward.download(st), reward), tol) << name;
-  EXPECT_EQ(d_term.download(st), term) << name;
-  EXPECT_EQ(d_trunc.download(st), trunc) << name;
-  EXPECT_EQ(d_ep_len.download(st), ep_len) << name;
-  EXPECT_EQ(d_done_count.download(st), done_count) << name;
-  EXPECT_LE(rel_error(d_done_ret.download(st), done_ret), tol) << name;
+  EXPECT_LE(rel_error(d_state.download(st), cpu.state), tol) << name;
+  EXPECT_LE(rel_error(d_obs.download(st), cpu.obs), tol) << name;
+  EXPECT_LE(rel_error(d_final.download(st), cpu.final_obs), tol) << name;
+  EXPECT_LE(rel_error(d_reward.download(st), cpu.reward), tol) << name;
+  EXPECT_EQ(d_term.download(st), cpu.terminated) << name;
+  EXPECT_EQ(d_trunc.download(st), cpu.truncated) << name;
+  EXPECT_EQ(d_ep_len.download(st), cpu.episode_length) << name;
+  EXPECT_EQ(d_done_count.download(st), cpu.done_count) << name;
+  EXPECT_LE(rel_error(d_done_ret.download(st), cpu.done_return_sum), tol) << name;
 }
 
 TEST_F(KernelTest, EnvStepMatchesCpuForEveryClassicTask) {
