@@ -40,12 +40,8 @@ struct InvertedDoublePendulum : MujocoTask<3, 3, 1, DataSizes<3, 3, 4, 3, 5, 1, 
   }
 
   STAMPEDE_HD StepOutcome step(float* s, const float* action, Rng&) const {
-    const Model& m = *model;
     PhysData d;
-    load_physics<Layout>(m, s, d);
-    const int resets = do_simulation(m, d, action, frame_skip);
-    s[Layout::kResets] += static_cast<float>(resets);
-    store_physics<Layout>(m, d, s);
+    const int resets = simulate(s, action, frame_skip, d);
     s[kQfrcConstraint0] = d.qfrc_constraint[0];
 
     const float x = d.site_xpos[kTipSite][0], y = d.site_xpos[kTipSite][2];

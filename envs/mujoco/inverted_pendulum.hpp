@@ -17,30 +17,16 @@ struct InvertedPendulum : MujocoTask<2, 2, 1, DataSizes<2, 2, 3, 2, 3, 0, 1, 4>>
   int frame_skip = 2;
   float reset_noise_scale = 0.01f;
 
-  // the sizes this task's layout and body indices assume
-  static bool matches(const Model& m) { return sizes_match(m); }
-
-  // Gymnasium's set_state: a fresh episode state at (qpos, qvel)
-  STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
-    PhysData d;
-    set_physics(s, qpos, qvel, d);
-  }
-
   STAMPEDE_HD void reset(float* s, Rng& rng) const {
     float qpos[kNq], qvel[kNv];
     noisy_qpos0(reset_noise_scale, rng, qpos);
-    for (int k = 0; k < kNv; ++k)
-      qvel[k] = rng.uniform(-reset_noise_scale, reset_noise_scale);
+    uniform_qvel(reset_noise_scale, rng, qvel);
     set_state(s, qpos, qvel);
   }
 
   STAMPEDE_HD StepOutcome step(float* s, const float* action, Rng&) const {
-    const Model& m = *model;
     PhysData d;
-    load_physics<Layout>(m, s, d);
-    const int resets = do_simulation(m, d, action, frame_skip);
-    s[Layout::kResets] += static_cast<float>(resets);
-    store_physics<Layout>(m, d, s);
+    const int resets = simulate(s, action, frame_skip, d);
     bool finite = true;  // |x| <= FLT_MAX is false for NaN and infinities
     for (int k = 0; k < kNq + kNv; ++k)
       finite = finite && fabsf(s[k]) <= 3.402823466e38f;

@@ -114,10 +114,34 @@ struct MujocoTask {
     set_physics_state<Layout>(*model, d, s);
   }
 
+  // tasks whose observation needs nothing beyond qpos and qvel use these two as they are;
+  // the others define their own (hiding these: no virtual dispatch)
+  static bool matches(const Model& m) { return sizes_match(m); }
+  STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
+    PhysData d;
+    set_physics(s, qpos, qvel, d);
+  }
+
   // qpos0 + U(-scale, scale), the positional reset noise of every task
   STAMPEDE_HD void noisy_qpos0(float scale, Rng& rng, float* qpos) const {
     for (int k = 0; k < NQ; ++k)
       qpos[k] = model->qpos0[k] + rng.uniform(-scale, scale);
+  }
+
+  // U(-scale, scale) on every velocity
+  STAMPEDE_HD void uniform_qvel(float scale, Rng& rng, float* qvel) const {
+    for (int k = 0; k < NV; ++k)
+      qvel[k] = rng.uniform(-scale, scale);
+  }
+
+  // Gymnasium's do_simulation on the environment state s: ctrl = action, then frame_skip physics
+  // steps; d is left with the last forward evaluation; returns the diverged states reset
+  STAMPEDE_HD int simulate(float* s, const float* action, int frame_skip, PhysData& d) const {
+    load_physics<Layout>(*model, s, d);
+    const int resets = do_simulation(*model, d, action, frame_skip);
+    s[Layout::kResets] += static_cast<float>(resets);
+    store_physics<Layout>(*model, d, s);
+    return resets;
   }
 };
 

@@ -61,12 +61,8 @@ struct Reacher : MujocoTask<4, 4, 2, DataSizes<4, 4, 5, 4, 10, 0, 2, 6>, 50> {
   }
 
   STAMPEDE_HD StepOutcome step(float* s, const float* action, Rng&) const {
-    const Model& m = *model;
     PhysData d;
-    load_physics<Layout>(m, s, d);
-    const int resets = do_simulation(m, d, action, frame_skip);
-    s[Layout::kResets] += static_cast<float>(resets);
-    store_physics<Layout>(m, d, s);
+    const int resets = simulate(s, action, frame_skip, d);
     float v[3];
     tip_to_target(d, v);
     s[kTipToTarget] = v[0];

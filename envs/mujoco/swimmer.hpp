@@ -17,31 +17,18 @@ struct Swimmer : MujocoTask<5, 5, 2, DataSizes<5, 5, 4, 5, 4, 0, 2, 4>> {
   float ctrl_cost_weight = 1e-4f;
   float reset_noise_scale = 0.1f;
 
-  static bool matches(const Model& m) { return sizes_match(m); }
-
-  // Gymnasium's set_state: a fresh episode state at (qpos, qvel)
-  STAMPEDE_HD void set_state(float* s, const float* qpos, const float* qvel) const {
-    PhysData d;
-    set_physics(s, qpos, qvel, d);
-  }
-
   STAMPEDE_HD void reset(float* s, Rng& rng) const {
     float qpos[kNq], qvel[kNv];
     noisy_qpos0(reset_noise_scale, rng, qpos);
-    for (int k = 0; k < kNv; ++k)
-      qvel[k] = rng.uniform(-reset_noise_scale, reset_noise_scale);
+    uniform_qvel(reset_noise_scale, rng, qvel);
     set_state(s, qpos, qvel);
   }
 
   STAMPEDE_HD StepOutcome step(float* s, const float* action, Rng&) const {
-    const Model& m = *model;
+    const float x_before = s[Layout::kQpos];
     PhysData d;
-    load_physics<Layout>(m, s, d);
-    const float x_before = d.qpos[0];
-    const int resets = do_simulation(m, d, action, frame_skip);
-    s[Layout::kResets] += static_cast<float>(resets);
-    store_physics<Layout>(m, d, s);
-    const float dt = m.opt.timestep * static_cast<float>(frame_skip);
+    const int resets = simulate(s, action, frame_skip, d);
+    const float dt = model->opt.timestep * static_cast<float>(frame_skip);
     const float x_velocity = (d.qpos[0] - x_before) / dt;
     const float reward =
         forward_reward_weight * x_velocity - ctrl_cost_weight * squared_norm(action, kActDim);
