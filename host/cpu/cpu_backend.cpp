@@ -17,8 +17,8 @@ namespace stampede {
 namespace {
 
 // batch moments of `count` rows of width `dim` (row-major), merged into running statistics
-void update_running_stats(const float* rows, int count, int dim, std::vector<double>* mean,
-                          std::vector<double>* var, double* running_count) {
+void update_running_stats(const float* rows, int count, int dim, double* mean, double* var,
+                          double* running_count) {
   for (int d = 0; d < dim; ++d) {
     double sum = 0.0;
     for (int i = 0; i < count; ++i)
@@ -29,7 +29,7 @@ void update_running_stats(const float* rows, int count, int dim, std::vector<dou
       const double e = rows[static_cast<int64_t>(i) * dim + d] - batch_mean;
       sq += e * e;
     }
-    merge_moments(&(*mean)[d], &(*var)[d], *running_count, batch_mean, sq / count, count);
+    merge_moments(&mean[d], &var[d], *running_count, batch_mean, sq / count, count);
   }
   *running_count += count;
 }
@@ -123,8 +123,8 @@ class CpuBackend final : public Backend {
     const int n = config_.num_envs, obs_dim = Env::kObsDim, act_dim = layout_.act_dim;
     const int head = layout_.head_dim();
     if (config_.norm_obs) {
-      update_running_stats(envs_.obs.data(), n, obs_dim, &state_.obs_mean, &state_.obs_var,
-                           &state_.obs_count);
+      update_running_stats(envs_.obs.data(), n, obs_dim, state_.obs_mean.data(),
+                           state_.obs_var.data(), &state_.obs_count);
     }
     const float* actor = learner_.params.data() + layout_.actor_offset();
     const float* log_std = learner_.params.data() + layout_.log_std_offset();
@@ -177,10 +177,8 @@ class CpuBackend final : public Backend {
             state_.ret_acc[i] * config_.gamma * (envs_.terminated[i] ? 0.0f : 1.0f) +
             envs_.reward[i];
       }
-      std::vector<double> mean = {state_.ret_mean}, var = {state_.ret_var};
-      update_running_stats(state_.ret_acc.data(), n, 1, &mean, &var, &state_.ret_count);
-      state_.ret_mean = mean[0];
-      state_.ret_var = var[0];
+      update_running_stats(state_.ret_acc.data(), n, 1, &state_.ret_mean, &state_.ret_var,
+                           &state_.ret_count);
     }
     const float inv_scale =
         config_.norm_reward ? 1.0f / std::sqrt(static_cast<float>(state_.ret_var) + 1e-8f) : 1.0f;
