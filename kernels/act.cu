@@ -47,7 +47,7 @@ __device__ float critic_value(const ActParams& p, const float* params, const flo
 // kWidth bounds every layer width (and obs/head dims) of both networks
 template <int kWidth>
 __global__ void act_kernel(ActParams p, bool staged) {
-  extern __shared__ float smem_params[];
+  float* smem_params = dynamic_smem<float>();
   const PolicyLayout& L = p.layout;
   const float* params = p.params;
   if (staged) {
@@ -127,13 +127,12 @@ void launch_act(const ActParams& p, cudaStream_t stream) {
   }
   // per-thread scratch lives in local memory; the template keeps it no larger than needed
   if (width <= 64) {
-    act_kernel<64><<<grid, kActThreads, smem, stream>>>(p, staged);
+    launch_kernel(act_kernel<64>, grid, kActThreads, smem, stream, p, staged);
   } else if (width <= 256) {
-    act_kernel<256><<<grid, kActThreads, smem, stream>>>(p, staged);
+    launch_kernel(act_kernel<256>, grid, kActThreads, smem, stream, p, staged);
   } else {
-    act_kernel<kMaxLayerWidth><<<grid, kActThreads, smem, stream>>>(p, staged);
+    launch_kernel(act_kernel<kMaxLayerWidth>, grid, kActThreads, smem, stream, p, staged);
   }
-  CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace stampede

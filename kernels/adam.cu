@@ -76,15 +76,13 @@ __global__ void grad_sumsq_kernel(const float* grad, int64_t count, double* part
 void launch_adam(const AdamParams& p, cudaStream_t stream) {
   const int grid =
       static_cast<int>(std::min<int64_t>(kAdamBlocks, STAMPEDE_CEIL_DIV(p.num_params, 256)));
-  adam_kernel<<<grid, 256, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(adam_kernel, grid, 256, 0, stream, p);
 }
 
 void launch_grad_sumsq(const float* grad, int64_t num_params, double* sq_partials, int* sq_count,
                        cudaStream_t stream) {
   const int grid = grad_reduce_blocks(num_params);
-  grad_sumsq_kernel<<<grid, kReduceThreads, 0, stream>>>(grad, num_params, sq_partials);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(grad_sumsq_kernel, grid, kReduceThreads, 0, stream, grad, num_params, sq_partials);
   *sq_count = grid;
 }
 

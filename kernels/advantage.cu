@@ -24,8 +24,8 @@ __global__ void advantage_kernel(AdvantageParams p) {
 
 void launch_advantage(const AdvantageParams& p, cudaStream_t stream) {
   constexpr int kThreads = 128;
-  advantage_kernel<<<STAMPEDE_CEIL_DIV(p.in.num_envs, kThreads), kThreads, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(advantage_kernel, STAMPEDE_CEIL_DIV(p.in.num_envs, kThreads), kThreads, 0, stream,
+                p);
 }
 
 }  // namespace stampede

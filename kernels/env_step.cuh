@@ -34,8 +34,7 @@ template <class Env>
 void launch_env_step_typed(const Env& env, const EnvStepParams& p, cudaStream_t stream) {
   constexpr int kThreads = 128;  // small blocks: env state lives in registers
   const int grid = STAMPEDE_CEIL_DIV(p.batch.num_envs, kThreads);
-  env_step_kernel<<<grid, kThreads, 0, stream>>>(p, device_env(env));
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(env_step_kernel<Env>, grid, kThreads, 0, stream, p, device_env(env));
 }
 
 }  // namespace stampede

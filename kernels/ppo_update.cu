@@ -126,7 +126,7 @@ __device__ void row_loss(const MinibatchInputs& in, const LossCoeffs& c, bool ac
 }
 
 __global__ void __launch_bounds__(kFusedThreads) fused_update_kernel(FusedUpdateParams p) {
-  extern __shared__ __align__(16) float smem[];
+  float* smem = dynamic_smem<float>();
   const MinibatchInputs& in = p.in;
   const PolicyLayout& L = in.layout;
   const bool actor = blockIdx.y == 0;
@@ -295,8 +295,7 @@ __global__ void grad_reduce_kernel(const float* partial, int blocks, int64_t cou
 // kernel launchers
 
 void launch_adv_moments(const MinibatchInputs& in, cudaStream_t stream) {
-  adv_moments_kernel<<<1, 1024, 0, stream>>>(in);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(adv_moments_kernel, 1, 1024, 0, stream, in);
 }
 
 size_t fused_update_smem_bytes(const PolicyLayout& layout, int tile_rows) {
@@ -317,8 +316,7 @@ void launch_fused_update(const FusedUpdateParams& p, cudaStream_t stream) {
   const size_t smem = fused_update_smem_bytes(p.in.layout, p.tile_rows);
   CUDA_CHECK(cudaFuncSetAttribute(fused_update_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                   static_cast<int>(smem)));
-  fused_update_kernel<<<dim3(p.blocks, 2), kFusedThreads, smem, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(fused_update_kernel, dim3(p.blocks, 2), kFusedThreads, smem, stream, p);
 }
 
 int grad_reduce_blocks(int64_t num_params) {
@@ -328,9 +326,8 @@ int grad_reduce_blocks(int64_t num_params) {
 void launch_grad_reduce(const float* partial_grad, int blocks, int64_t num_params, float* grad,
                         double* sq_partials, int* sq_count, cudaStream_t stream) {
   const int grid = grad_reduce_blocks(num_params);
-  grad_reduce_kernel<<<grid, kReduceThreads, 0, stream>>>(partial_grad, blocks, num_params, grad,
-                                                          sq_partials);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(grad_reduce_kernel, grid, kReduceThreads, 0, stream, partial_grad, blocks,
+                num_params, grad, sq_partials);
   *sq_count = grid;
 }
 

@@ -150,11 +150,10 @@ int grid_for(int64_t count) {
 
 void column_sums(const float* x, int rows, int cols, float* partials, float* out,
                  cudaStream_t stream) {
-  colsum_partial_kernel<<<dim3(STAMPEDE_CEIL_DIV(cols, 128), kColChunks), 128, 0, stream>>>(
-      x, rows, cols, partials);
-  CUDA_CHECK_LAUNCH();
-  colsum_final_kernel<<<STAMPEDE_CEIL_DIV(cols, 128), 128, 0, stream>>>(partials, cols, out);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(colsum_partial_kernel, dim3(STAMPEDE_CEIL_DIV(cols, 128), kColChunks), 128, 0,
+                stream, x, rows, cols, partials);
+  launch_kernel(colsum_final_kernel, STAMPEDE_CEIL_DIV(cols, 128), 128, 0, stream, partials, cols,
+                out);
 }
 
 void mlp_forward(cublasHandle_t h, const MlpShape& s, const float* params, const float* x,
@@ -166,9 +165,8 @@ void mlp_forward(cublasHandle_t h, const MlpShape& s, const float* params, const
     CUBLAS_CHECK(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, n_out, rows, n_in, &one,
                              params + s.weight_offset(l), n_in, in, n_in, &zero, acts[l], n_out));
     const int64_t count = static_cast<int64_t>(rows) * n_out;
-    bias_act_kernel<<<grid_for(count), 256, 0, stream>>>(acts[l], params + s.bias_offset(l), rows,
-                                                         n_out, l < s.num_hidden);
-    CUDA_CHECK_LAUNCH();
+    launch_kernel(bias_act_kernel, grid_for(count), 256, 0, stream, acts[l],
+                  params + s.bias_offset(l), rows, n_out, l < s.num_hidden);
   }
 }
 
@@ -187,8 +185,7 @@ void mlp_backward(cublasHandle_t h, const MlpShape& s, const float* params, cons
     CUBLAS_CHECK(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, n_in, rows, n_out, &one,
                              params + s.weight_offset(l), n_in, d, n_out, &zero, d_tmp, n_in));
     const int64_t count = static_cast<int64_t>(rows) * n_in;
-    tanh_grad_kernel<<<grid_for(count), 256, 0, stream>>>(d_tmp, acts[l - 1], count);
-    CUDA_CHECK_LAUNCH();
+    launch_kernel(tanh_grad_kernel, grid_for(count), 256, 0, stream, d_tmp, acts[l - 1], count);
     std::swap(d, d_tmp);
   }
 }
@@ -205,8 +202,7 @@ void launch_cublas_update(const CublasUpdateParams& p, cudaStream_t stream) {
   const CublasScratch s = make_scratch(L, in.rows);
   float* base = p.scratch;
   const int64_t x_count = static_cast<int64_t>(in.rows) * L.obs_dim;
-  gather_obs_kernel<<<grid_for(x_count), 256, 0, stream>>>(in, base + s.x);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(gather_obs_kernel, grid_for(x_count), 256, 0, stream, in, base + s.x);
 
   float* actor_acts[kMaxHiddenLayers + 1];
   float* critic_acts[kMaxHiddenLayers + 1];
@@ -219,10 +215,9 @@ void launch_cublas_update(const CublasUpdateParams& p, cudaStream_t stream) {
   mlp_forward(p.handle, L.actor, actor, base + s.x, actor_acts, in.rows, stream);
   mlp_forward(p.handle, L.critic, critic, base + s.x, critic_acts, in.rows, stream);
 
-  cublas_loss_kernel<<<kStatsBlocks, kReduceThreads, 0, stream>>>(
-      in, actor_acts[L.actor.num_hidden], critic_acts[L.critic.num_hidden], base + s.d[0],
-      base + s.d[1], base + s.dls, p.partial_terms);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(cublas_loss_kernel, kStatsBlocks, kReduceThreads, 0, stream, in,
+                actor_acts[L.actor.num_hidden], critic_acts[L.critic.num_hidden], base + s.d[0],
+                base + s.d[1], base + s.dls, p.partial_terms);
 
   mlp_backward(p.handle, L.actor, actor, base + s.x, actor_acts, in.rows, base + s.d[0],
                base + s.d[2], base + s.cols, p.grad + L.actor_offset(), stream);

@@ -38,6 +38,17 @@ __device__ T block_sum(T v, T* scratch) {
   return scratch[0];
 }
 
+// the block's dynamic shared memory (the launch's smem_bytes), 16-byte aligned
+template <class T>
+__device__ __forceinline__ T* dynamic_smem() {
+#ifdef STAMPEDE_CUDA_EMULATION
+  return static_cast<T*>(emu_dynamic_smem());
+#else
+  extern __shared__ __align__(16) unsigned char stampede_dynamic_smem[];
+  return reinterpret_cast<T*>(stampede_dynamic_smem);
+#endif
+}
+
 // sums `count` values at `stride` spacing in index order by one thread (small counts only)
 template <class T>
 __device__ T serial_sum(const T* values, int count, int stride = 1) {

@@ -39,8 +39,8 @@ size_t shuffle_temp_bytes(int count) {
 }
 
 void launch_shuffle(const ShuffleParams& p, cudaStream_t stream) {
-  shuffle_keys_kernel<<<STAMPEDE_CEIL_DIV(p.count, kReduceThreads), kReduceThreads, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(shuffle_keys_kernel, STAMPEDE_CEIL_DIV(p.count, kReduceThreads), kReduceThreads, 0,
+                stream, p);
   size_t bytes = p.temp_bytes;
   // LSD radix sort is stable: equal keys keep index order
   CUDA_CHECK(cub::DeviceRadixSort::SortPairs(p.temp, bytes, p.keys_in, p.keys_out, p.index_in,

@@ -210,16 +210,13 @@ __global__ void finalize_stats_kernel(FinalizeParams p) {
 // kernel launchers
 
 void launch_running_moments(const MomentsParams& p, cudaStream_t stream) {
-  moments_partial_kernel<<<dim3(kMomentChunks, p.dim), kReduceThreads, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
-  moments_merge_kernel<<<1, 128, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(moments_partial_kernel, dim3(kMomentChunks, p.dim), kReduceThreads, 0, stream, p);
+  launch_kernel(moments_merge_kernel, 1, 128, 0, stream, p);
 }
 
 void launch_reward_scaling(const RewardParams& p, cudaStream_t stream) {
   const int grid = STAMPEDE_CEIL_DIV(p.num_envs, kReduceThreads);
-  ret_acc_kernel<<<grid, kReduceThreads, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(ret_acc_kernel, grid, kReduceThreads, 0, stream, p);
   MomentsParams m;
   m.rows = p.num_envs;
   m.dim = 1;
@@ -229,32 +226,27 @@ void launch_reward_scaling(const RewardParams& p, cudaStream_t stream) {
   m.var = p.ret_stats + 1;
   m.count = p.ret_stats + 2;
   launch_running_moments(m, stream);
-  reward_scale_kernel<<<grid, kReduceThreads, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(reward_scale_kernel, grid, kReduceThreads, 0, stream, p);
 }
 
 void launch_rollout_stats(const IterStatsParams& p, cudaStream_t stream) {
-  rollout_stats_pass1_kernel<<<kStatsBlocks, kReduceThreads, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
-  rollout_stats_pass2_kernel<<<kStatsBlocks, kReduceThreads, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(rollout_stats_pass1_kernel, kStatsBlocks, kReduceThreads, 0, stream, p);
+  launch_kernel(rollout_stats_pass2_kernel, kStatsBlocks, kReduceThreads, 0, stream, p);
 }
 
 void launch_mean_kl(const KlParams& p, cudaStream_t stream) {
   const int width = std::max(p.layout.actor.max_width(), p.layout.head_dim());
   if (width <= 64) {
-    mean_kl_kernel<64><<<kStatsBlocks, kReduceThreads, 0, stream>>>(p);
+    launch_kernel(mean_kl_kernel<64>, kStatsBlocks, kReduceThreads, 0, stream, p);
   } else if (width <= 256) {
-    mean_kl_kernel<256><<<kStatsBlocks, kReduceThreads, 0, stream>>>(p);
+    launch_kernel(mean_kl_kernel<256>, kStatsBlocks, kReduceThreads, 0, stream, p);
   } else {
-    mean_kl_kernel<kMaxLayerWidth><<<kStatsBlocks, kReduceThreads, 0, stream>>>(p);
+    launch_kernel(mean_kl_kernel<kMaxLayerWidth>, kStatsBlocks, kReduceThreads, 0, stream, p);
   }
-  CUDA_CHECK_LAUNCH();
 }
 
 void launch_finalize_stats(const FinalizeParams& p, cudaStream_t stream) {
-  finalize_stats_kernel<<<1, kReduceThreads, 0, stream>>>(p);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(finalize_stats_kernel, 1, kReduceThreads, 0, stream, p);
 }
 
 }  // namespace stampede

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace stampede {
 
@@ -41,5 +42,20 @@ namespace stampede {
     }                                                                              \
   } while (0)
 
-// after a kernel launch: catches bad launch configurations at the launch site
-#define CUDA_CHECK_LAUNCH() CUDA_CHECK(cudaGetLastError())
+namespace stampede {
+
+// Every kernel is launched here, through the typed runtime call cudaLaunchKernelEx rather than
+// <<<>>>: a bad launch configuration throws at the launch site, and the kernels build unchanged
+// against the CPU emulation of the runtime that runs the GPU tests without a GPU (tests/cuda_emu).
+template <class... Params, class... Args>
+void launch_kernel(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem_bytes,
+                   cudaStream_t stream, Args&&... args) {
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = smem_bytes;
+  config.stream = stream;
+  CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...));
+}
+
+}  // namespace stampede
