@@ -189,6 +189,31 @@ std::string fmt_rate(double sps) {
   return s.str();
 }
 
+// env-only throughput as memory traffic: the best row's bytes/s against the device's bandwidth
+void report_env_bandwidth(const std::vector<BenchRow>& rows, int bytes_per_step,
+                          const MemoryBandwidth& bw, std::ostream& out, nlohmann::json& j) {
+  const BenchRow* best = nullptr;
+  for (const BenchRow& r : rows) {
+    if (r.env_sps > 0 && (!best || r.env_sps > best->env_sps)) best = &r;
+  }
+  if (!best) return;
+  const double traffic = best->env_sps * bytes_per_step;
+  const double working_set = static_cast<double>(best->num_envs) * bytes_per_step;
+  out << "env-only memory traffic: >= " << bytes_per_step << " B per env step; best "
+      << fmt_rate(best->env_sps) << " steps/s at " << best->num_envs << " envs = " << std::fixed
+      << std::setprecision(0) << traffic / 1e9 << " GB/s = " << std::setprecision(1)
+      << 100.0 * traffic / bw.copy << "% of the measured copy bandwidth (" << std::setprecision(0)
+      << bw.copy / 1e9 << " GB/s), " << std::setprecision(1) << 100.0 * traffic / bw.peak
+      << "% of peak (" << std::setprecision(0) << bw.peak / 1e9 << " GB/s)" << std::defaultfloat
+      << (working_set < static_cast<double>(bw.l2_bytes) ? "; the working set fits in L2" : "")
+      << "\n";
+  j["env_bandwidth"] = {
+      {"bytes_per_step_min", bytes_per_step},  {"best_num_envs", best->num_envs},
+      {"traffic_bytes_per_s", traffic},        {"copy_bytes_per_s", bw.copy},
+      {"peak_bytes_per_s", bw.peak},           {"l2_bytes", bw.l2_bytes},
+      {"fraction_of_copy", traffic / bw.copy}, {"fraction_of_peak", traffic / bw.peak}};
+}
+
 }  // namespace
 
 void register_cuda_bench_hooks(const CudaBenchHooks& hooks) {
@@ -224,9 +249,18 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
       o.minibatches < 1 || o.train_iters < 1 || o.update_minibatch < 1) {
     throw UsageError("bench: repeats, steps, epochs, minibatches and iterations must be >= 1");
   }
+  for (int w : o.update_widths) {
+    if (w < 1 || w > kMaxLayerWidth) {
+      throw UsageError("bench: update width " + std::to_string(w) + " out of range (1.." +
+                       std::to_string(kMaxLayerWidth) + ")");
+    }
+  }
   for (int n : o.num_envs) {
     if (n < 1 || n > (1 << 24))
       throw UsageError("bench: env count " + std::to_string(n) + " out of range (1..16777216)");
+  }
+  if (!o.json_path.empty() && !std::ofstream(o.json_path, std::ios::app)) {
+    throw UsageError("cannot write '" + o.json_path + "'");  // now, not after minutes of timing
   }
   bool gpu = false;
   if (o.device == "cuda" || o.device == "auto") {
@@ -264,6 +298,7 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
     out << std::setw(10) << "envs" << std::setw(14) << "env-only/s" << std::setw(14)
         << "env+infer/s" << std::setw(14) << "train/s"
         << "  note\n";
+    std::vector<BenchRow> rows;
     for (int n : o.num_envs) {
       BenchRow row;
       try {
@@ -285,6 +320,12 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
                                  {"env_infer_sps", row.infer_sps},
                                  {"train_sps", row.train_sps},
                                  {"note", row.note}});
+      rows.push_back(row);
+    }
+    if (gpu && g_bench_hooks.memory_bandwidth) {
+      const int bytes =
+          visit_env(o.env, [](auto env) { return env_step_min_bytes<decltype(env)>(); });
+      report_env_bandwidth(rows, bytes, g_bench_hooks.memory_bandwidth(o), out, j);
     }
   }
   if (!o.skip_update) {

@@ -45,8 +45,16 @@ struct UpdateRow {
   std::string note;
 };
 
+// the device's memory system, for stating env-only throughput as a fraction of bandwidth
+struct MemoryBandwidth {
+  double peak = 0;       // bytes/s from the memory clock and bus width (the data-sheet figure)
+  double copy = 0;       // bytes/s (read + write) of a large device-to-device copy, measured
+  int64_t l2_bytes = 0;  // working sets below this may be served by L2 rather than DRAM
+};
+
 // GPU measurements, registered by the CUDA backend
 struct CudaBenchHooks {
+  MemoryBandwidth (*memory_bandwidth)(const BenchOptions& options) = nullptr;
   BenchRow (*throughput)(const BenchOptions& options, int num_envs) = nullptr;
   UpdateRow (*update)(const BenchOptions& options, int width, bool fused) = nullptr;
   std::string (*device_name)() = nullptr;
@@ -62,5 +70,12 @@ struct TrainConfig;
 // the documented training configuration of the bench: 64x64 tanh MLPs (or `width` x `width`),
 // T = num_steps, K = epochs, minibatch = N * T / minibatches, CleanRL's CartPole settings otherwise
 TrainConfig bench_train_config(const BenchOptions& options, int num_envs, int width = 64);
+
+// bytes of device memory one env step reads and writes at least (a step that ends no episode):
+// state read and written, action, observation, reward, flags, episode length and return
+template <class Env>
+constexpr int env_step_min_bytes() {
+  return 2 * Env::kStateDim * 4 + Env::kActDim * 4 + Env::kObsDim * 4 + 4 + 2 + 2 * 4 + 2 * 4;
+}
 
 }  // namespace stampede

@@ -109,14 +109,14 @@ void launch_reward_scaling(const RewardParams& p, cudaStream_t stream);
 // block: episode counts, explained variance, mean KL, adaptive beta, IterationStats
 struct IterStatsParams {
   int num_envs = 0;
-  int64_t count = 0;                    // TN
-  const int32_t* done_count = nullptr;  // [N]
-  const float* done_return = nullptr;   // [N]
+  int64_t count = 0;                          // TN
+  const int32_t* done_count = nullptr;        // [N]
+  const float* done_return = nullptr;         // [N]
   const int32_t* bad_state_resets = nullptr;  // [N]
-  const float* done_length = nullptr;   // [N]
-  const float* values = nullptr;        // [TN]
-  const float* returns = nullptr;       // [TN]
-  double* partials = nullptr;           // [kStatsBlocks, 8] scratch
+  const float* done_length = nullptr;         // [N]
+  const float* values = nullptr;              // [TN]
+  const float* returns = nullptr;             // [TN]
+  double* partials = nullptr;                 // [kStatsBlocks, 8] scratch
 };
 constexpr int kStatsBlocks = 128;
 void launch_rollout_stats(const IterStatsParams& p, cudaStream_t stream);
@@ -128,8 +128,10 @@ struct KlParams {
   const float* old_log_std = nullptr;  // [act_dim]
   const float* obs = nullptr;          // [TN, obs_dim]
   const float* dist = nullptr;         // [TN, head_dim]
-  double* partials = nullptr;          // [kStatsBlocks]
+  double* partials = nullptr;          // [kKlBlocks]
 };
+// the KL pass is a whole actor forward over the batch: enough blocks to fill every SM
+constexpr int kKlBlocks = 1024;
 void launch_mean_kl(const KlParams& p, cudaStream_t stream);
 
 struct FinalizeParams {

@@ -4,12 +4,17 @@ four objectives, value loss, entropy) and backward, with the network's weights, 
 accumulator and a tile of activations in shared memory, all fp32.
 Grid (G, 2): blockIdx.y = 0 runs the actor (policy loss, entropy, KL, log-std gradient),
 blockIdx.y = 1 the critic (value loss); the two networks share no parameters, so each block
-holds only one. Block b walks tiles b, b + G, ... of `tile_rows` rows; per tile:
-  gather rows -> forward layer by layer -> per-row loss (the same HD functions as the CPU) ->
-  backward: dW += d^T a, db += sum d, d_in = (d W) * (1 - a^2).
-Each block writes its partial gradient to its own slab; grad_reduce sums the G slabs in block
-order. Nothing depends on timing, so the result is bit-identical from run to run.
-Weight rows are padded to an odd stride, so threads reading one column of W hit distinct banks.
+holds only one. Block b walks tiles b, b + G, ... of `tile_rows` rows (a multiple of 4; the
+backend passes 64, 32, 16 or 8); per tile:
+  forward, layer by layer -> per-row loss (the same HD functions as the CPU), while the threads
+  without a row gather the block's next tile -> backward, output layer first:
+  dW += D^T A, db += sum D, D_prev = (D W) * (1 - A^2).
+The products are register-tiled (kernels/ppo_update_tiles.cuh); a tile costs 2 L + 3 barriers
+for L hidden layers. The delta of hidden layer l overwrites the outputs of layer l + 1, which the
+backward pass has read by then, so deltas need one spare buffer, not two.
+Each block writes its partial gradient to its own slab; grad_reduce sums the G slabs in a fixed
+order. Loss terms and log-std gradients are summed per row slot across tiles, then over the
+slots in order. Nothing depends on timing, so the result is bit-identical from run to run.
 CPU twin: minibatch_loss_grad (host/cpu/update_cpu.cpp), advantage normalisation included.
 */
 #include <algorithm>
@@ -17,273 +22,306 @@ CPU twin: minibatch_loss_grad (host/cpu/update_cpu.cpp), advantage normalisation
 #include "host/cuda/cuda_check.hpp"
 #include "host/ppo/ppo_loss.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/ppo_update_smem.cuh"
+#include "kernels/ppo_update_tiles.cuh"
 #include "kernels/reduce.cuh"
 
 namespace stampede {
 
 namespace {
 
-constexpr int kFusedThreads = 256;
-constexpr int kFusedMaxLayers = kMaxHiddenLayers + 1;
-
-// offsets (in floats) of everything a block keeps in shared memory, for one network
-struct FusedSmem {
-  int64_t w[kFusedMaxLayers], b[kFusedMaxLayers];  // weights [out, stride], biases [out]
-  int stride[kFusedMaxLayers];
-  int64_t params_size;  // weights + biases, padded; the gradient mirror follows
-  int64_t grads, xs, acts[kFusedMaxLayers], d0, d1, dls, terms, gls, total;
-  int max_width;
-};
-
-constexpr int kTermFloats = 16;  // kNumTerms doubles at the start, 16-float aligned
-
-STAMPEDE_HD FusedSmem make_fused_smem(const MlpShape& s, int rows, int head) {
-  FusedSmem f{};
-  int64_t off = kTermFloats;
-  for (int l = 0; l < s.num_layers(); ++l) {
-    const int in = s.layer_in(l);
-    f.stride[l] = (in % 2) ? in : in + 1;
-    f.w[l] = off;
-    off += static_cast<int64_t>(s.layer_out(l)) * f.stride[l];
-    f.b[l] = off;
-    off += s.layer_out(l);
-  }
-  f.params_size = off - kTermFloats;
-  f.grads = off;
-  off += f.params_size;
-  f.max_width = s.max_width();
-  f.xs = off;
-  off += static_cast<int64_t>(rows) * s.in;
-  for (int l = 0; l < s.num_layers(); ++l) {
-    f.acts[l] = off;
-    off += static_cast<int64_t>(rows) * s.layer_out(l);
-  }
-  f.d0 = off;
-  off += static_cast<int64_t>(rows) * f.max_width;
-  f.d1 = off;
-  off += static_cast<int64_t>(rows) * f.max_width;
-  f.dls = off;
-  off += static_cast<int64_t>(rows) * head;
-  f.terms = off;
-  off += static_cast<int64_t>(rows) * kNumTerms;
-  f.gls = off;
-  off += head;
-  f.total = off;
-  return f;
-}
+constexpr int kReduceWarps = kReduceThreads / 32;
 
 // ----------------------------------------------------------------------------------------------
 // CUDA kernels
 
-__global__ void adv_moments_kernel(MinibatchInputs in) {
+// Mean and unbiased std of the minibatch's advantages, in double, by one block: thread t sums
+// rows t, t + 1024, ... in order, then a fixed-order block reduction. The gathers are issued
+// kMomentBatch at a time so their latencies overlap, and kept in shared memory (when `cached`)
+// for the second pass.
+constexpr int kMomentThreads = 1024, kMomentBatch = 8;
+
+__global__ void adv_moments_kernel(MinibatchInputs in, bool cached) {
   __shared__ double scratch[32];
+  float* cache = dynamic_smem<float>();
+  const int rows = in.rows, tid = threadIdx.x;
   double sum = 0.0;
-  for (int m = threadIdx.x; m < in.rows; m += blockDim.x)
-    sum += in.advantages[in.index[m]];
-  const double mean = block_sum(sum, scratch) / in.rows;
+  for (int m0 = tid; m0 < rows; m0 += kMomentBatch * kMomentThreads) {
+    float a[kMomentBatch];
+    STAMPEDE_UNROLL
+    for (int j = 0; j < kMomentBatch; ++j) {
+      const int m = m0 + j * kMomentThreads;
+      a[j] = m < rows ? in.advantages[in.index[m]] : 0.0f;
+    }
+    STAMPEDE_UNROLL
+    for (int j = 0; j < kMomentBatch; ++j) {
+      const int m = m0 + j * kMomentThreads;
+      if (m >= rows) break;
+      sum += a[j];
+      if (cached) cache[m] = a[j];
+    }
+  }
+  const double mean = block_sum(sum, scratch) / rows;
   double sq = 0.0;
-  for (int m = threadIdx.x; m < in.rows; m += blockDim.x) {
-    const double e = in.advantages[in.index[m]] - mean;
-    sq += e * e;
+  for (int m0 = tid; m0 < rows; m0 += kMomentBatch * kMomentThreads) {
+    float a[kMomentBatch];
+    STAMPEDE_UNROLL
+    for (int j = 0; j < kMomentBatch; ++j) {
+      const int m = m0 + j * kMomentThreads;
+      a[j] = m >= rows ? 0.0f : cached ? cache[m] : in.advantages[in.index[m]];
+    }
+    STAMPEDE_UNROLL
+    for (int j = 0; j < kMomentBatch; ++j) {
+      if (m0 + j * kMomentThreads >= rows) break;
+      const double e = a[j] - mean;
+      sq += e * e;
+    }
   }
   sq = block_sum(sq, scratch);
-  if (threadIdx.x == 0) {
+  if (tid == 0) {
     in.adv_moments[0] = mean;
-    in.adv_moments[1] = in.rows > 1 ? sqrt(sq / (in.rows - 1)) : 0.0;
+    in.adv_moments[1] = rows > 1 ? sqrt(sq / (rows - 1)) : 0.0;
   }
 }
 
-// the loss of row r of the tile; writes d(loss)/d(output) into d[r] and the terms
-__device__ void row_loss(const MinibatchInputs& in, const LossCoeffs& c, bool actor, int64_t k,
-                         const float* out, float* d, float* dls, float* terms) {
-  const PolicyLayout& L = in.layout;
-  const int head = L.head_dim();
-  for (int t = 0; t < kNumTerms; ++t)
-    terms[t] = 0.0f;
+// --- matrices of the layout ---------------------------------------------------------------------
+
+__device__ __forceinline__ Mat weights(float* smem, const FusedSmem& f, int l) {
+  return Mat{smem + f.w[l], f.ws[l]};
+}
+__device__ __forceinline__ Mat weight_grads(float* smem, const FusedSmem& f, int l) {
+  return Mat{smem + f.grads + (f.w[l] - f.w[0]), f.ws[l]};
+}
+__device__ __forceinline__ Mat layer_input(float* smem, const FusedSmem& f, int l, int buf) {
+  return l == 0 ? Mat{smem + f.x[buf], f.xs} : Mat{smem + f.act[l - 1], f.as[l - 1]};
+}
+// d loss / d (output of layer l): the output layer's in d_out, the last hidden layer's in the
+// spare buffer, any other in the outputs of layer l + 1 (read by the time it is written)
+__device__ __forceinline__ Mat delta(float* smem, const FusedSmem& f, int l, int out_layer) {
+  if (l == out_layer) return Mat{smem + f.d_out, f.as[out_layer]};
+  return Mat{smem + (l == out_layer - 1 ? f.spare : f.act[l + 1]), f.hs};
+}
+
+// --- staging ------------------------------------------------------------------------------------
+
+// weights and biases zero-padded, gradient mirror, per-slot sums and log-stds zeroed or copied
+__device__ void stage_params(const FusedUpdateParams& p, const FusedSmem& f, const MlpShape& S,
+                             int64_t net_offset, bool actor, float* smem) {
+  const PolicyLayout& L = p.in.layout;
+  const int tid = threadIdx.x, rows = p.tile_rows, warp = tid / 32, lane = tid % 32;
+  for (int l = 0; l < S.num_layers(); ++l) {
+    const int n_in = S.layer_in(l), n_out = S.layer_out(l), ws = f.ws[l];
+    const float* w = p.in.params + net_offset + S.weight_offset(l);
+    const float* b = p.in.params + net_offset + S.bias_offset(l);
+    for (int o = warp; o < pad4(n_out); o += kFusedThreads / 32) {  // a warp per row
+      for (int k = lane; k < ws; k += 32)
+        smem[f.w[l] + o * ws + k] = o < n_out && k < n_in ? w[o * n_in + k] : 0.0f;
+    }
+    for (int o = tid; o < pad4(n_out); o += kFusedThreads)
+      smem[f.b[l] + o] = o < n_out ? b[o] : 0.0f;
+  }
+  for (int k = tid; k < f.params; k += kFusedThreads)
+    smem[f.grads + k] = 0.0f;
+  for (int k = tid; k < 2 * rows * kNumTerms; k += kFusedThreads)
+    smem[f.terms + k] = 0.0f;
+  if (actor && !L.discrete()) {
+    const int head = L.head_dim();
+    for (int j = tid; j < head; j += kFusedThreads) {
+      smem[f.log_std + j] = p.in.params[L.log_std_offset() + j];
+      smem[f.log_std + head + j] = p.in.old_log_std[j];
+    }
+    for (int k = tid; k < rows * head; k += kFusedThreads)
+      smem[f.ls_sum + k] = 0.0f;
+  }
+}
+
+// field `field` of rollout row k's loss record (see loss_record_width)
+__device__ __forceinline__ float loss_record_field(const MinibatchInputs& in, bool actor, int64_t k,
+                                                   int field) {
+  if (!actor) return field == 0 ? in.values[k] : in.returns[k];
+  const int act_dim = in.layout.act_dim;
+  if (field == 0) {
+    const float adv = in.advantages[k];
+    if (!in.norm_adv) return adv;
+    return static_cast<float>((adv - in.adv_moments[0]) / (in.adv_moments[1] + 1e-8));
+  }
+  if (field == 1) return in.logp[k];
+  if (field < 2 + act_dim) return in.actions[k * act_dim + field - 2];
+  return in.dist[k * in.layout.head_dim() + field - 2 - act_dim];
+}
+
+// gathers tile `tile` into buffer `buf`: inputs (rows past the minibatch and padding zeroed) and
+// loss records; threads [first, kFusedThreads) share the work
+__device__ void stage_tile(const FusedUpdateParams& p, const FusedSmem& f, const MlpShape& S,
+                           bool actor, int tile, int buf, int first, float* smem) {
+  const int tid = threadIdx.x;
+  if (tid < first) return;
+  const int rows = p.tile_rows, r0 = tile * rows, live = min(rows, p.in.rows - r0);
+  const int kp = pad4(S.in), inputs = rows * kp, records = live * f.rw;
+  for (int idx = tid - first; idx < inputs + records; idx += kFusedThreads - first) {
+    if (idx < inputs) {
+      const int r = idx / kp, k = idx % kp;
+      float v = 0.0f;
+      if (r < live && k < S.in) v = p.in.obs[static_cast<int64_t>(p.in.index[r0 + r]) * S.in + k];
+      smem[f.x[buf] + r * f.xs + k] = v;
+    } else {
+      const int r = (idx - inputs) / f.rw, field = (idx - inputs) % f.rw;
+      smem[f.rec[buf] + r * f.rw + field] =
+          loss_record_field(p.in, actor, p.in.index[r0 + r], field);
+    }
+  }
+}
+
+// --- loss ---------------------------------------------------------------------------------------
+
+// the loss of one row: writes d(loss)/d(output) into d (and d/d log-std into dls) and adds the
+// row's terms to its slot's sums
+__device__ __forceinline__ void row_loss(const FusedUpdateParams& p, const LossCoeffs& c,
+                                         bool actor, const float* rec, const float* out,
+                                         const float* log_std, float* d, float* dls,
+                                         double* terms) {
   if (!actor) {
     float loss = 0.0f;
-    d[0] = value_loss_grad(out[0], in.values[k], in.returns[k], c, &loss);
-    terms[1] = loss;
+    d[0] = value_loss_grad(out[0], rec[0], rec[1], c, &loss);
+    terms[1] += loss;
     return;
   }
-  float adv = in.advantages[k];
-  if (in.norm_adv) {
-    adv = static_cast<float>((adv - in.adv_moments[0]) / (in.adv_moments[1] + 1e-8));
-  }
-  const float* old = in.dist + k * head;
+  const PolicyLayout& L = p.in.layout;
+  const int head = L.head_dim();
+  const float* action = rec + 2;
+  const float* old = action + L.act_dim;
   SampleTerms s;
   if (L.discrete()) {
-    const int action = static_cast<int>(in.actions[k * L.act_dim]);
-    s = categorical_policy_loss(out, old, action, in.logp[k], adv, head, c, d);
+    s = categorical_policy_loss(out, old, static_cast<int>(action[0]), rec[1], rec[0], head, c, d);
   } else {
-    s = gaussian_policy_loss(out, in.params + L.log_std_offset(), old, in.old_log_std,
-                             in.actions + k * L.act_dim, in.logp[k], adv, head, c, d, dls);
+    s = gaussian_policy_loss(out, log_std, old, log_std + head, action, rec[1], rec[0], head, c, d,
+                             dls);
   }
-  terms[0] = s.surrogate;
-  terms[2] = s.entropy;
-  terms[3] = s.kl;
-  terms[4] = s.clipped;
+  terms[0] += s.surrogate;
+  terms[2] += s.entropy;
+  terms[3] += s.kl;
+  terms[4] += s.clipped;
 }
 
-__global__ void __launch_bounds__(kFusedThreads) fused_update_kernel(FusedUpdateParams p) {
+// --- the fused kernel ---------------------------------------------------------------------------
+
+__global__ void __launch_bounds__(kFusedThreads, 2) fused_update_kernel(FusedUpdateParams p) {
   float* smem = dynamic_smem<float>();
-  const MinibatchInputs& in = p.in;
-  const PolicyLayout& L = in.layout;
+  auto* header = reinterpret_cast<FusedHeader*>(smem);
   const bool actor = blockIdx.y == 0;
-  const MlpShape& S = actor ? L.actor : L.critic;
-  const int64_t net_offset = actor ? L.actor_offset() : L.critic_offset();
-  const int head = L.head_dim(), R = p.tile_rows, layers = S.num_layers();
-  const bool has_log_std = actor && !L.discrete();
-  const FusedSmem f = make_fused_smem(S, R, head);
-  const float* gparams = in.params + net_offset;
-  double* block_terms = reinterpret_cast<double*>(smem);
-  const int tid = threadIdx.x, nthreads = blockDim.x;
-
-  LossCoeffs c = in.coeffs;
-  c.beta = in.learner->beta;
-
-  // stage weights (padded rows) and zero the gradient mirror
-  for (int l = 0; l < layers; ++l) {
-    const int n_in = S.layer_in(l), n_out = S.layer_out(l);
-    const float* w = gparams + S.weight_offset(l);
-    for (int idx = tid; idx < n_out * n_in; idx += nthreads) {
-      smem[f.w[l] + (idx / n_in) * f.stride[l] + idx % n_in] = w[idx];
-    }
-    for (int o = tid; o < n_out; o += nthreads)
-      smem[f.b[l] + o] = gparams[S.bias_offset(l) + o];
+  const int tid = threadIdx.x, rows = p.tile_rows, first = blockIdx.x, step = gridDim.x;
+  if (tid == 0) {
+    if (actor)
+      header->shape = p.in.layout.actor;
+    else
+      header->shape = p.in.layout.critic;
+    fill_fused_smem(p.in.layout, header->shape, actor, rows, &header->f);
   }
-  for (int64_t k = tid; k < f.params_size; k += nthreads)
-    smem[f.grads + k] = 0.0f;
-  for (int k = tid; k < head; k += nthreads)
-    smem[f.gls + k] = 0.0f;
-  if (tid < kNumTerms) block_terms[tid] = 0.0;
+  __syncthreads();
+  const FusedSmem& f = header->f;
+  const MlpShape& S = header->shape;
+  const PolicyLayout& L = p.in.layout;
+  const int out_layer = S.num_hidden, head = L.head_dim();
+  const bool has_log_std = actor && !L.discrete();
+  const int64_t net_offset = actor ? L.actor_offset() : L.critic_offset();
+  double* slot_terms = reinterpret_cast<double*>(smem + f.terms);
+  LossCoeffs c = p.in.coeffs;
+  c.beta = p.in.learner->beta;
+
+  const int tiles = STAMPEDE_CEIL_DIV(p.in.rows, rows);
+  stage_params(p, f, S, net_offset, actor, smem);
+  if (first < tiles) stage_tile(p, f, S, actor, first, 0, 0, smem);
   __syncthreads();
 
-  const int tiles = STAMPEDE_CEIL_DIV(in.rows, R);
-  for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-    const int r0 = tile * R, rcount = min(R, in.rows - r0);
-
-    // gather the tile's observations
-    for (int idx = tid; idx < rcount * S.in; idx += nthreads) {
-      const int r = idx / S.in, d = idx % S.in;
-      smem[f.xs + idx] = in.obs[static_cast<int64_t>(in.index[r0 + r]) * S.in + d];
-    }
-    __syncthreads();
-
-    // forward: acc = sum_k w k x_k, then + b (the CPU batch forward's order)
-    for (int l = 0; l < layers; ++l) {
-      const int n_in = S.layer_in(l), n_out = S.layer_out(l);
-      const float* x = l == 0 ? smem + f.xs : smem + f.acts[l - 1];
-      float* y = smem + f.acts[l];
-      const bool hidden = l < S.num_hidden;
-      for (int idx = tid; idx < rcount * n_out; idx += nthreads) {
-        const int r = idx / n_out, o = idx % n_out;
-        const float* wo = smem + f.w[l] + o * f.stride[l];
-        const float* xr = x + r * n_in;
-        float acc = 0.0f;
-        for (int k = 0; k < n_in; ++k)
-          acc += wo[k] * xr[k];
-        acc += smem[f.b[l] + o];
-        y[idx] = hidden ? tanhf(acc) : acc;
-      }
+  int buf = 0;
+  for (int tile = first; tile < tiles; tile += step, buf ^= 1) {
+    const int live = min(rows, p.in.rows - tile * rows);
+    for (int l = 0; l <= out_layer; ++l) {
+      forward_layer(layer_input(smem, f, l, buf), weights(smem, f, l), smem + f.b[l],
+                    pad4(S.layer_in(l)), pad4(S.layer_out(l)), rows, l < out_layer,
+                    Mat{smem + f.act[l], f.as[l]});
       __syncthreads();
     }
 
-    // loss per row: the head gradient lands in d0 (row stride max_width)
-    for (int r = tid; r < rcount; r += nthreads) {
-      const int64_t k = in.index[r0 + r];
-      row_loss(in, c, actor, k, smem + f.acts[layers - 1] + r * S.out,
-               smem + f.d0 + r * f.max_width, smem + f.dls + r * head,
-               smem + f.terms + r * kNumTerms);
+    // one thread per row, while the others gather the next tile into the other buffer
+    for (int r = tid; r < rows; r += kFusedThreads) {
+      float* d = smem + f.d_out + r * f.as[out_layer];
+      for (int j = 0; j < pad4(S.out); ++j)
+        d[j] = 0.0f;
+      if (r >= live) continue;
+      float* dls = smem + f.ls_row + r * head;
+      row_loss(p, c, actor, smem + f.rec[buf] + r * f.rw,
+               smem + f.act[out_layer] + r * f.as[out_layer], smem + f.log_std, d, dls,
+               slot_terms + r * kNumTerms);
+      if (has_log_std) {
+        for (int j = 0; j < head; ++j)
+          smem[f.ls_sum + r * head + j] += dls[j];
+      }
+    }
+    if (tile + step < tiles) {
+      stage_tile(p, f, S, actor, tile + step, buf ^ 1, rows < kFusedThreads ? rows : 0, smem);
     }
     __syncthreads();
-    if (tid < kNumTerms) {
-      double s = 0.0;
-      for (int r = 0; r < rcount; ++r)
-        s += smem[f.terms + r * kNumTerms + tid];
-      block_terms[tid] += s;
-    }
-    if (has_log_std) {
-      for (int j = tid; j < head; j += nthreads) {
-        float s = 0.0f;
-        for (int r = 0; r < rcount; ++r)
-          s += smem[f.dls + r * head + j];
-        smem[f.gls + j] += s;
-      }
-    }
 
-    // backward, output layer first
-    float* d = smem + f.d0;
-    float* d_next = smem + f.d1;
-    for (int l = layers - 1; l >= 0; --l) {
-      const int n_in = S.layer_in(l), n_out = S.layer_out(l), stride = f.stride[l];
-      const float* x = l == 0 ? smem + f.xs : smem + f.acts[l - 1];
-      float* gw = smem + f.grads + (f.w[l] - kTermFloats);
-      float* gb = smem + f.grads + (f.b[l] - kTermFloats);
-      for (int idx = tid; idx < n_out * n_in; idx += nthreads) {
-        const int o = idx / n_in, k = idx % n_in;
-        float s = 0.0f;
-        for (int r = 0; r < rcount; ++r)
-          s += d[r * f.max_width + o] * x[r * n_in + k];
-        gw[o * stride + k] += s;
-      }
-      for (int o = tid; o < n_out; o += nthreads) {
-        float s = 0.0f;
-        for (int r = 0; r < rcount; ++r)
-          s += d[r * f.max_width + o];
-        gb[o] += s;
-      }
-      if (l > 0) {
-        const float* w = smem + f.w[l];
-        for (int idx = tid; idx < rcount * n_in; idx += nthreads) {
-          const int r = idx / n_in, k = idx % n_in;
-          float s = 0.0f;
-          for (int o = 0; o < n_out; ++o)
-            s += d[r * f.max_width + o] * w[o * stride + k];
-          const float a = x[r * n_in + k];
-          d_next[r * f.max_width + k] = s * (1.0f - a * a);
-        }
-      }
+    for (int l = out_layer; l >= 0; --l) {
+      const int kp = pad4(S.layer_in(l)), np = pad4(S.layer_out(l));
+      const Mat d = delta(smem, f, l, out_layer), x = layer_input(smem, f, l, buf);
+      weight_grad(d, x, np, kp, rows, weight_grads(smem, f, l));
+      bias_grad(d, np, rows, smem + f.grads + (f.b[l] - f.w[0]));
+      if (l > 0)
+        backprop_layer(d, weights(smem, f, l), x, np, kp, rows, delta(smem, f, l - 1, out_layer));
       __syncthreads();
-      float* tmp = d;
-      d = d_next;
-      d_next = tmp;
     }
   }
 
   // this block's partial gradient, unpadded into the flat layout
   float* out = p.partial_grad + static_cast<int64_t>(blockIdx.x) * L.num_params();
-  for (int l = 0; l < layers; ++l) {
+  for (int l = 0; l <= out_layer; ++l) {
     const int n_in = S.layer_in(l), n_out = S.layer_out(l);
+    const Mat g = weight_grads(smem, f, l);
     float* ow = out + net_offset + S.weight_offset(l);
-    for (int idx = tid; idx < n_out * n_in; idx += nthreads) {
-      ow[idx] = smem[f.grads + (f.w[l] - kTermFloats) + (idx / n_in) * f.stride[l] + idx % n_in];
+    for (int o = tid / 32; o < n_out; o += kFusedThreads / 32) {  // a warp per row
+      for (int k = tid % 32; k < n_in; k += 32)
+        ow[o * n_in + k] = g.row(o)[k];
     }
-    for (int o = tid; o < n_out; o += nthreads) {
-      out[net_offset + S.bias_offset(l) + o] = smem[f.grads + (f.b[l] - kTermFloats) + o];
-    }
+    for (int o = tid; o < n_out; o += kFusedThreads)
+      out[net_offset + S.bias_offset(l) + o] = smem[f.grads + (f.b[l] - f.w[0]) + o];
   }
   if (has_log_std) {
-    for (int j = tid; j < head; j += nthreads)
-      out[L.log_std_offset() + j] = smem[f.gls + j];
+    for (int j = tid; j < head; j += kFusedThreads)
+      out[L.log_std_offset() + j] = serial_sum(smem + f.ls_sum + j, rows, head);
   }
   if (tid < kNumTerms) {
     p.partial_terms[(static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x) * kNumTerms + tid] =
-        block_terms[tid];
+        serial_sum(slot_terms + tid, rows, kNumTerms);
   }
 }
 
+// grad[k] = sum over the G slabs: warp w sums slabs w, w + 8, ... of 32 columns, then warp 0
+// adds the 8 warp sums in order
 __global__ void grad_reduce_kernel(const float* partial, int blocks, int64_t count, float* grad,
                                    double* sq_partials) {
+  __shared__ float warp_sums[kReduceWarps][32];
   __shared__ double scratch[32];
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   double sq = 0.0;
-  for (int64_t k = blockIdx.x * blockDim.x + threadIdx.x; k < count; k += stride) {
-    float g = 0.0f;
-    for (int b = 0; b < blocks; ++b)
-      g += partial[b * count + k];
-    grad[k] = g;
-    sq += static_cast<double>(g) * g;
+  for (int64_t c0 = static_cast<int64_t>(blockIdx.x) * 32; c0 < count; c0 += gridDim.x * 32) {
+    const int64_t k = c0 + lane;
+    float s = 0.0f;
+    if (k < count) {
+      for (int b = warp; b < blocks; b += kReduceWarps)
+        s += partial[b * count + k];
+    }
+    warp_sums[warp][lane] = s;
+    __syncthreads();
+    if (warp == 0 && k < count) {
+      float g = 0.0f;
+      for (int w = 0; w < kReduceWarps; ++w)
+        g += warp_sums[w][lane];
+      grad[k] = g;
+      sq += static_cast<double>(g) * g;
+    }
+    __syncthreads();
   }
   sq = block_sum(sq, scratch);
   if (threadIdx.x == 0) sq_partials[blockIdx.x] = sq;
@@ -295,13 +333,18 @@ __global__ void grad_reduce_kernel(const float* partial, int blocks, int64_t cou
 // kernel launchers
 
 void launch_adv_moments(const MinibatchInputs& in, cudaStream_t stream) {
-  launch_kernel(adv_moments_kernel, 1, 1024, 0, stream, in);
+  const size_t cache = static_cast<size_t>(in.rows) * sizeof(float);
+  const bool cached =
+      cache + sizeof(double) * 32 <= static_cast<size_t>(fused_update_max_smem_bytes());
+  const size_t smem = cached ? cache : 0;
+  CUDA_CHECK(cudaFuncSetAttribute(adv_moments_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(smem)));
+  launch_kernel(adv_moments_kernel, 1, kMomentThreads, smem, stream, in, cached);
 }
 
 size_t fused_update_smem_bytes(const PolicyLayout& layout, int tile_rows) {
-  const int head = layout.head_dim();
-  const int64_t a = make_fused_smem(layout.actor, tile_rows, head).total;
-  const int64_t c = make_fused_smem(layout.critic, tile_rows, head).total;
+  const int a = make_fused_smem(layout, true, tile_rows).total;
+  const int c = make_fused_smem(layout, false, tile_rows).total;
   return static_cast<size_t>(std::max(a, c)) * sizeof(float);
 }
 
@@ -320,7 +363,7 @@ void launch_fused_update(const FusedUpdateParams& p, cudaStream_t stream) {
 }
 
 int grad_reduce_blocks(int64_t num_params) {
-  return static_cast<int>(std::min<int64_t>(256, STAMPEDE_CEIL_DIV(num_params, kReduceThreads)));
+  return static_cast<int>(std::min<int64_t>(256, STAMPEDE_CEIL_DIV(num_params, 32)));
 }
 
 void launch_grad_reduce(const float* partial_grad, int blocks, int64_t num_params, float* grad,

@@ -184,7 +184,7 @@ __global__ void finalize_stats_kernel(FinalizeParams p) {
     s.entropy = static_cast<float>(L->entropy / p.samples);
     s.clip_frac = static_cast<float>(L->clipped / p.samples);
     s.grad_norm = static_cast<float>(L->grad_norm_sum / p.updates);
-    s.kl = static_cast<float>(serial_sum(p.kl_partials, kStatsBlocks) / p.count);
+    s.kl = static_cast<float>(serial_sum(p.kl_partials, kKlBlocks) / p.count);
     // the PPO paper's adaptive penalty: halve or double beta around d_targ
     if (p.objective == Objective::kKlAdaptive) {
       if (s.kl < p.kl_target / 1.5f) L->beta *= 0.5f;
@@ -237,11 +237,11 @@ void launch_rollout_stats(const IterStatsParams& p, cudaStream_t stream) {
 void launch_mean_kl(const KlParams& p, cudaStream_t stream) {
   const int width = std::max(p.layout.actor.max_width(), p.layout.head_dim());
   if (width <= 64) {
-    launch_kernel(mean_kl_kernel<64>, kStatsBlocks, kReduceThreads, 0, stream, p);
+    launch_kernel(mean_kl_kernel<64>, kKlBlocks, kReduceThreads, 0, stream, p);
   } else if (width <= 256) {
-    launch_kernel(mean_kl_kernel<256>, kStatsBlocks, kReduceThreads, 0, stream, p);
+    launch_kernel(mean_kl_kernel<256>, kKlBlocks, kReduceThreads, 0, stream, p);
   } else {
-    launch_kernel(mean_kl_kernel<kMaxLayerWidth>, kStatsBlocks, kReduceThreads, 0, stream, p);
+    launch_kernel(mean_kl_kernel<kMaxLayerWidth>, kKlBlocks, kReduceThreads, 0, stream, p);
   }
 }
 

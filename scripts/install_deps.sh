@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev               # checkpoint headers, goldens
   libpugixml-dev                   # MJCF loader
   libgtest-dev                     # tests
+  libboost-context-dev             # fibers of the CPU emulation of CUDA (tests/cuda_emu)
   clang libclang-rt-14-dev         # libFuzzer for the MJCF loader fuzz test
 )
 

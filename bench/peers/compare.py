@@ -27,20 +27,22 @@ def main():
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--update-minibatch", type=int, default=32768)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--device", default="cuda", choices=["cuda", "cpu"],
+                   help="cpu only checks that both sides run; its ratios mean nothing")
     a = p.parse_args()
 
     try:
         import torch
     except ImportError:
         fail("PyTorch is not installed (pip install torch, a CUDA build)")
-    if not torch.cuda.is_available():
+    if a.device == "cuda" and not torch.cuda.is_available():
         fail("no CUDA GPU is visible to PyTorch; the comparison needs one GPU for both runs")
     if not os.access(a.stampede, os.X_OK):
         fail(f"stampede binary '{a.stampede}' not found; build it with CUDA first")
 
     with tempfile.TemporaryDirectory() as tmp:
         out_json = os.path.join(tmp, "ours.json")
-        cmd = [a.stampede, "bench", "--device", "cuda", "--env", "cartpole",
+        cmd = [a.stampede, "bench", "--device", a.device, "--env", "cartpole",
                "--num-envs", str(a.num_envs), "--num-steps", str(a.num_steps),
                "--update-widths", str(a.width), "--update-minibatch", str(a.update_minibatch),
                "--repeats", str(a.repeats), "--json", out_json]
@@ -51,14 +53,15 @@ def main():
     peer_cmd = [sys.executable, os.path.join(os.path.dirname(__file__), "ppo_torch.py"),
                 "--num-envs", str(a.num_envs), "--num-steps", str(a.num_steps),
                 "--width", str(a.width), "--update-minibatch", str(a.update_minibatch),
-                "--repeats", str(a.repeats)]
+                "--repeats", str(a.repeats), "--device", a.device]
     r = subprocess.run(peer_cmd, capture_output=True, text=True)
     if r.returncode != 0:
         fail("ppo_torch.py failed:\n" + r.stderr + r.stdout)
     peer = json.loads(r.stdout.strip().splitlines()[-1])
 
     row = ours["throughput"][0]
-    upd = [u for u in ours["update"] if u["path"] == ("fused" if a.width <= 128 else "cublas")][0]
+    path = "cpu" if a.device == "cpu" else ("fused" if a.width <= 128 else "cublas")
+    upd = [u for u in ours["update"] if u["path"] == path][0]
     print(f"device: {ours['device']} | peer: {peer['device']} | {a.num_envs} envs, T={a.num_steps}")
     print(f"{'figure':<28}{'stampede':>14}{'pytorch':>14}{'ratio':>10}")
     def line(name, x, y, ratio):

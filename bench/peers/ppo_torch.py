@@ -16,6 +16,7 @@ import json
 import math
 import statistics
 import sys
+import time
 
 try:
     import torch
@@ -116,17 +117,23 @@ class Agent(nn.Module):
         return action, probs.log_prob(action), probs.entropy(), self.critic(x)
 
 
-def timed(fn, warmup, repeats):
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+def timed(fn, warmup, repeats, cuda):
+    """Median seconds of fn: CUDA events on a GPU, a wall clock on the CPU (smoke tests only)."""
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop) * 1e-3)
+        if cuda:
+            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            stop.record()
+            stop.synchronize()
+            times.append(start.elapsed_time(stop) * 1e-3)
+        else:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
@@ -143,10 +150,13 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cuda", choices=["cuda", "cpu"],
+                   help="cpu only checks that the script runs; its figures mean nothing")
     a = p.parse_args()
-    if not torch.cuda.is_available():
+    cuda = a.device == "cuda"
+    if cuda and not torch.cuda.is_available():
         sys.exit("ppo_torch.py needs a CUDA GPU (torch.cuda.is_available() is False)")
-    dev = torch.device("cuda")
+    dev = torch.device(a.device)
     torch.manual_seed(a.seed)
     torch.backends.cuda.matmul.allow_tf32 = False  # fp32, as ours
     n, T = a.num_envs, a.num_steps
@@ -161,7 +171,7 @@ def main():
     def env_only():
         for _ in range(a.env_steps):
             env.step(torch.randint(0, 2, (n,), device=dev))
-    env_s = timed(env_only, a.warmup, a.repeats)
+    env_s = timed(env_only, a.warmup, a.repeats, cuda)
 
     obs_buf = torch.zeros(T, n, 4, device=dev)
     act_buf = torch.zeros(T, n, dtype=torch.long, device=dev)
@@ -191,7 +201,7 @@ def main():
             for t in range(T):
                 obs_rms.update(raw_obs)
                 x = obs_rms.normalize(raw_obs)
-                if t > 0 and trunc_buf[t - 1].any():
+                if t > 0:  # every step, not only when one truncated: no host sync in the loop
                     trunc_val[t - 1] = agent.get_value(obs_rms.normalize(final_obs)).view(-1)
                 action, logp, _, value = agent.get_action_and_value(x)
                 obs_buf[t], act_buf[t], logp_buf[t], val_buf[t] = x, action, logp, value.view(-1)
@@ -218,17 +228,18 @@ def main():
                 idx = perm[s:s + mb]
                 update_minibatch(*(f[idx] for f in flat))
 
-    train_s = timed(lambda: [iteration() for _ in range(a.train_iters)], a.warmup, a.repeats)
+    train_s = timed(lambda: [iteration() for _ in range(a.train_iters)], a.warmup, a.repeats, cuda)
 
     m = a.update_minibatch
     up = (torch.randn(m, 4, device=dev), torch.randint(0, 2, (m,), device=dev),
           torch.full((m,), -math.log(2), device=dev), torch.randn(m, device=dev),
           torch.randn(m, device=dev), torch.randn(m, device=dev))
     steps = 10
-    update_s = timed(lambda: [update_minibatch(*up) for _ in range(steps)], a.warmup, a.repeats)
+    update_s = timed(lambda: [update_minibatch(*up) for _ in range(steps)], a.warmup, a.repeats,
+                     cuda)
 
     print(json.dumps({
-        "device": torch.cuda.get_device_name(),
+        "device": torch.cuda.get_device_name() if cuda else "cpu",
         "num_envs": n, "num_steps": T,
         "env_sps": n * a.env_steps / env_s,
         "train_sps": n * T * a.train_iters / train_s,

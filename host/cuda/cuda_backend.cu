@@ -19,6 +19,10 @@ namespace stampede {
 namespace {
 
 constexpr int kFusedMaxWidth = 128;
+// the fused kernel's __launch_bounds__ promise registers for two blocks per SM; the driver
+// reserves 1 KB of shared memory per block (sm_80 and newer)
+constexpr size_t kFusedBlocksPerSm = 2;
+constexpr size_t kSmemReservedPerBlock = 1024;
 constexpr size_t kCublasWorkspaceBytes = 32u << 20;
 
 std::string gib(double bytes) {
@@ -75,7 +79,6 @@ std::string cuda_probe() {
 
 size_t estimate_device_bytes(const TrainConfig& c) {
   const PolicyLayout L = make_policy_layout(c);
-  const EnvSpec& spec = *find_env(c.env);
   int state_dim = 0;
   visit_env(c.env, [&](auto env) { state_dim = decltype(env)::kStateDim; });
   const double n = c.num_envs, tn = static_cast<double>(c.batch_size());
@@ -136,15 +139,30 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
     device_env(env);  // upload a MuJoCo task's model now, never during graph capture
   });
 
-  // update path: fused when every hidden layer is <= 128 wide and a block's tile fits
+  // update path: fused when every hidden layer is <= 128 wide and a block's tile fits. The tile
+  // is 64 or 32 rows if that lets two blocks share an SM (one block's barriers and loss rows hide
+  // behind the other's products), else the largest of 64, 32, 16, 8 rows that fits (smaller
+  // tiles split the products' reductions over more lanes). The grid is one wave: G blocks per
+  // network, two networks.
   const int max_smem = fused_update_max_smem_bytes();
-  bool fits = max_hidden_width(layout_) <= kFusedMaxWidth;
-  while (fits && fused_update_smem_bytes(layout_, tile_rows_) > static_cast<size_t>(max_smem)) {
-    if (tile_rows_ == 8)
-      fits = false;
-    else
-      tile_rows_ /= 2;
+  const auto blocks_per_sm = [&](int rows) {
+    const size_t bytes = fused_update_smem_bytes(layout_, rows);
+    if (bytes > static_cast<size_t>(max_smem)) return 0;
+    const size_t by_smem = prop.sharedMemPerMultiprocessor / (bytes + kSmemReservedPerBlock);
+    return static_cast<int>(std::clamp<size_t>(by_smem, 1, kFusedBlocksPerSm));
+  };
+  int resident = 0;  // fused blocks per SM
+  if (max_hidden_width(layout_) <= kFusedMaxWidth) {
+    for (const int want : {2, 1}) {
+      for (int rows = 64; rows >= (want == 2 ? 32 : 8) && resident == 0; rows /= 2) {
+        if (blocks_per_sm(rows) >= want) {
+          tile_rows_ = rows;
+          resident = blocks_per_sm(rows);
+        }
+      }
+    }
   }
+  const bool fits = resident > 0;
   path_ = options_.path == UpdatePath::kAuto ? (fits ? UpdatePath::kFused : UpdatePath::kCublas)
                                              : options_.path;
   if (path_ == UpdatePath::kFused && !fits) {
@@ -153,7 +171,7 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
                      " bytes of shared memory per block); use the cuBLAS path");
   }
   const int tiles = (config.minibatch_size + tile_rows_ - 1) / tile_rows_;
-  fused_blocks_ = std::max(1, std::min(tiles, 2 * prop.multiProcessorCount));
+  fused_blocks_ = std::max(1, std::min(tiles, resident * prop.multiProcessorCount / 2));
 
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   CUBLAS_CHECK(cublasCreate(&cublas_));
@@ -218,7 +236,7 @@ void CudaBackend::allocate() {
   adv_moments_.resize(2);
   moment_partials_.resize(static_cast<size_t>(kMomentChunks) * std::max(obs_dim_, 1) * 3);
   stats_partials_.resize(kStatsBlocks * 8);
-  kl_partials_.resize(kStatsBlocks);
+  kl_partials_.resize(kKlBlocks);
   sq_partials_.resize(256);
   partial_terms_.resize(static_cast<size_t>(std::max(2 * fused_blocks_, kStatsBlocks)) * kNumTerms);
   if (path_ == UpdatePath::kFused) {

@@ -117,6 +117,29 @@ UpdateRow gpu_update(const BenchOptions& o, int width, bool fused) {
   return row;
 }
 
+MemoryBandwidth gpu_memory_bandwidth(const BenchOptions& o) {
+  int device = 0, clock_khz = 0, bus_bits = 0, l2 = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  CUDA_CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, device));
+  CUDA_CHECK(cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, device));
+  CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device));
+  MemoryBandwidth bw;
+  bw.peak = 2.0 * clock_khz * 1e3 * bus_bits / 8.0;  // double data rate
+  bw.l2_bytes = l2;
+  // 1 GiB each way: far beyond L2, so the copy runs at DRAM speed
+  constexpr size_t kCopyBytes = size_t{1} << 30;
+  DeviceBuffer<uint8_t> src(kCopyBytes), dst(kCopyBytes);
+  cudaStream_t s = nullptr;
+  CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  src.fill_zero(s);
+  const double t = event_median(o, s, [&] {
+    CUDA_CHECK(cudaMemcpyAsync(dst.get(), src.get(), kCopyBytes, cudaMemcpyDeviceToDevice, s));
+  });
+  CUDA_CHECK(cudaStreamDestroy(s));
+  bw.copy = 2.0 * kCopyBytes / t;
+  return bw;
+}
+
 std::string gpu_name() {
   int device = 0;
   CUDA_CHECK(cudaGetDevice(&device));
@@ -132,6 +155,7 @@ void register_cuda_bench() {
   hooks.throughput = gpu_throughput;
   hooks.update = gpu_update;
   hooks.device_name = gpu_name;
+  hooks.memory_bandwidth = gpu_memory_bandwidth;
   register_cuda_bench_hooks(hooks);
 }
 

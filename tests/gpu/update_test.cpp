@@ -101,26 +101,22 @@ TEST_F(UpdateTest, ActStepMatchesCpuTwin) {
   }
 }
 
-// one epoch, one minibatch covering the batch: the gradient of the GPU path vs the CPU's
-void check_minibatch_grad(const std::string& env, const std::string& objective, UpdatePath path,
-                          int width) {
-  TrainConfig c = small_config(env, 256, 8);
-  c.objective = objective;
+// one epoch, one minibatch covering the batch of `c`, from perturbed initial parameters (so
+// every term is live): the gradient of the GPU path's update vs minibatch_loss_grad on the CPU
+double minibatch_grad_error(TrainConfig c, UpdatePath path, uint64_t seed) {
   c.epochs = 1;
   c.minibatch_size = c.num_envs * c.num_steps;
-  c.actor_hidden = {width, width};
-  c.critic_hidden = {width, width};
   CudaBackendOptions o;
   o.path = path;
   CudaBackend b(c, o);
   const PolicyLayout L = make_policy_layout(c);
   TrainState s = initial_train_state(c);
-  Rng rng(21, RngPurpose::kEval, 0, 0);
+  Rng rng(seed, RngPurpose::kEval, 0, 0);
   for (float& p : s.params)
-    p += 0.05f * rng.normal();  // off the init, so every term is live
+    p += 0.05f * rng.normal();
   s.beta = 0.7f;
   b.load_state(s);
-  const RolloutBuffer r = random_rollout(L, c.num_steps, c.num_envs, 5);
+  const RolloutBuffer r = random_rollout(L, c.num_steps, c.num_envs, seed + 1);
   b.upload_rollout(r);
   b.begin_iteration(IterationControl{3, 1e-4f});
   b.update();
@@ -137,8 +133,18 @@ void check_minibatch_grad(const std::string& env, const std::string& objective, 
   }
   minibatch_loss_grad(c, L, r, perm.data(), c.minibatch_size, s.params.data(), old_log_std.data(),
                       s.beta, cpu.data());
-  EXPECT_LE(rel_error(gpu, cpu), 1e-4) << env << " " << objective << " width " << width
-                                       << (path == UpdatePath::kFused ? " fused" : " cublas");
+  return rel_error(gpu, cpu);
+}
+
+void check_minibatch_grad(const std::string& env, const std::string& objective, UpdatePath path,
+                          int width) {
+  TrainConfig c = small_config(env, 256, 8);
+  c.objective = objective;
+  c.actor_hidden = {width, width};
+  c.critic_hidden = {width, width};
+  EXPECT_LE(minibatch_grad_error(c, path, 21), 1e-4)
+      << env << " " << objective << " width " << width
+      << (path == UpdatePath::kFused ? " fused" : " cublas");
 }
 
 TEST_F(UpdateTest, FusedMinibatchGradientMatchesCpu) {
@@ -148,6 +154,52 @@ TEST_F(UpdateTest, FusedMinibatchGradientMatchesCpu) {
     }
   }
   check_minibatch_grad("cartpole", "clip", UpdatePath::kFused, 128);
+}
+
+// the fused path on shapes the register tiles must pad: widths that are not multiples of 4,
+// 1 and 4 hidden layers, 128 wide, a continuous head of several actions, a minibatch that ends
+// in a partial tile
+void check_fused_grad_shape(const std::string& env, const std::string& objective,
+                            const std::vector<int>& actor_hidden,
+                            const std::vector<int>& critic_hidden, int n, int t) {
+  TrainConfig c = small_config(env, n, t);
+  c.objective = objective;
+  c.actor_hidden = actor_hidden;
+  c.critic_hidden = critic_hidden;
+  c.ent_coef = 0.01f;   // the entropy gradient is live
+  c.value_clip = 0.2f;  // and the clipped value loss
+  EXPECT_LE(minibatch_grad_error(c, UpdatePath::kFused, 23), 1e-4)
+      << env << " " << objective << " rows " << n * t;
+}
+
+TEST_F(UpdateTest, FusedMinibatchGradientMatchesCpuOnOtherShapes) {
+  check_fused_grad_shape("pendulum", "clip", {128, 128}, {128, 128}, 256, 8);
+  check_fused_grad_shape("pendulum", "kl_adaptive", {5}, {3, 7}, 250, 8);
+  check_fused_grad_shape("reacher", "clip", {37, 100, 20}, {128}, 125, 8);
+  check_fused_grad_shape("acrobot", "kl_fixed", {64, 64, 64, 64}, {16, 16}, 200, 5);
+  check_fused_grad_shape("cartpole", "clip", {128, 128}, {64, 64}, 333, 3);
+}
+
+// same inputs, same launch shape: the fused gradient is bit-identical from run to run
+TEST_F(UpdateTest, FusedGradientIsBitIdentical) {
+  TrainConfig c = small_config("pendulum", 256, 8);
+  c.epochs = 1;
+  c.minibatch_size = c.num_envs * c.num_steps;
+  CudaBackendOptions o;
+  o.path = UpdatePath::kFused;
+  CudaBackend b(c, o);
+  const PolicyLayout L = make_policy_layout(c);
+  const TrainState s = initial_train_state(c);
+  const RolloutBuffer r = random_rollout(L, c.num_steps, c.num_envs, 8);
+  std::vector<float> grads[2];
+  for (std::vector<float>& g : grads) {
+    b.load_state(s);
+    b.upload_rollout(r);
+    b.begin_iteration(IterationControl{1, 1e-4f});
+    b.update();
+    g = b.download_grad();
+  }
+  EXPECT_EQ(grads[0], grads[1]);
 }
 
 TEST_F(UpdateTest, CublasMinibatchGradientMatchesCpu) {

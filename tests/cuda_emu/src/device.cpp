@@ -1,0 +1,98 @@
+// The one emulated device: its properties and attributes. The name says plainly that this is the
+// CPU emulation, so no log or test output can pass it off as a GPU. Limits follow sm_90 (H100),
+// the largest the kernels are written for; the small SM count keeps grids sized by it cheap.
+#include <cstdio>
+
+#include "emu_internal.hpp"
+
+namespace cuda_emu {
+
+namespace {
+
+constexpr const char* kDeviceName = "CPU emulation of CUDA (tests/cuda_emu)";
+constexpr int kMultiprocessors = 4;
+constexpr int kSharedPerMultiprocessor = 228 << 10;
+
+cudaError_t check_device(int device) {
+  return device == 0 ? cudaSuccess : record_error(cudaErrorInvalidDevice);
+}
+
+}  // namespace
+
+}  // namespace cuda_emu
+
+using cuda_emu::record_error;
+
+cudaError_t cudaGetDeviceCount(int* count) {
+  if (!count) return record_error(cudaErrorInvalidValue);
+  *count = 1;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDevice(int* device) {
+  if (!device) return record_error(cudaErrorInvalidValue);
+  *device = 0;
+  return cudaSuccess;
+}
+
+cudaError_t cudaSetDevice(int device) {
+  return cuda_emu::check_device(device);
+}
+
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (!prop) return record_error(cudaErrorInvalidValue);
+  if (const cudaError_t e = cuda_emu::check_device(device)) return e;
+  size_t free_bytes = 0, total_bytes = 0;
+  cudaMemGetInfo(&free_bytes, &total_bytes);
+  *prop = cudaDeviceProp{};
+  std::snprintf(prop->name, sizeof prop->name, "%s", cuda_emu::kDeviceName);
+  prop->totalGlobalMem = total_bytes;
+  prop->sharedMemPerBlock = cuda_emu::kSharedPerBlock;
+  prop->regsPerBlock = 65536;
+  prop->warpSize = 32;
+  prop->maxThreadsPerBlock = 1024;
+  prop->maxThreadsDim[0] = prop->maxThreadsDim[1] = 1024;
+  prop->maxThreadsDim[2] = 64;
+  prop->maxGridSize[0] = 0x7fffffff;
+  prop->maxGridSize[1] = prop->maxGridSize[2] = 65535;
+  prop->major = 9;
+  prop->minor = 0;
+  prop->multiProcessorCount = cuda_emu::kMultiprocessors;
+  prop->sharedMemPerMultiprocessor = cuda_emu::kSharedPerMultiprocessor;
+  prop->sharedMemPerBlockOptin = cuda_emu::kSharedPerBlockOptin;
+  return cudaSuccess;
+}
+
+cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
+  if (!value) return record_error(cudaErrorInvalidValue);
+  if (const cudaError_t e = cuda_emu::check_device(device)) return e;
+  switch (attr) {
+    case cudaDevAttrMaxThreadsPerBlock:
+      *value = 1024;
+      return cudaSuccess;
+    case cudaDevAttrMaxSharedMemoryPerBlock:
+      *value = static_cast<int>(cuda_emu::kSharedPerBlock);
+      return cudaSuccess;
+    case cudaDevAttrWarpSize:
+      *value = 32;
+      return cudaSuccess;
+    case cudaDevAttrMultiProcessorCount:
+      *value = cuda_emu::kMultiprocessors;
+      return cudaSuccess;
+    // a nominal memory system (1 GHz, 64-bit, 4 MiB L2), so bandwidth reports have a positive
+    // denominator; like every emulated timing, the figures mean nothing
+    case cudaDevAttrMemoryClockRate:
+      *value = 1000000;  // kHz
+      return cudaSuccess;
+    case cudaDevAttrGlobalMemoryBusWidth:
+      *value = 64;
+      return cudaSuccess;
+    case cudaDevAttrL2CacheSize:
+      *value = 4 << 20;
+      return cudaSuccess;
+    case cudaDevAttrMaxSharedMemoryPerBlockOptin:
+      *value = static_cast<int>(cuda_emu::kSharedPerBlockOptin);
+      return cudaSuccess;
+  }
+  return record_error(cudaErrorInvalidValue);
+}

@@ -1,0 +1,244 @@
+// Device and pinned memory: host mappings tracked by address, so copies are checked against the
+// direction they claim and every device range against its allocation. The emulated device has a
+// fixed capacity, which makes cudaMemGetInfo (and "does it fit" checks) deterministic.
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include "emu_internal.hpp"
+
+namespace cuda_emu {
+
+namespace {
+
+constexpr size_t kDeviceBytes = size_t{16} << 30;  // the emulated device's memory
+constexpr size_t kAlignment = 256;                 // cudaMalloc's guarantee
+
+enum class Kind { kDevice, kPinned };
+
+struct Allocation {
+  size_t bytes;
+  Kind kind;
+};
+
+std::mutex g_mutex;
+std::map<const char*, Allocation> g_allocations;
+size_t g_device_in_use = 0;
+
+size_t padded(size_t bytes) {
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+bool inside(Kind kind, const void* ptr, size_t bytes) {
+  const char* p = static_cast<const char*>(ptr);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_allocations.upper_bound(p);
+  if (it == g_allocations.begin()) return false;
+  --it;
+  const char* begin = it->first;
+  return it->second.kind == kind && p >= begin && p + bytes <= begin + it->second.bytes &&
+         (bytes > 0 || p <= begin + it->second.bytes);
+}
+
+cudaError_t allocate(void** ptr, size_t bytes, Kind kind) {
+  if (!ptr) return record_error(cudaErrorInvalidValue);
+  *ptr = nullptr;
+  if (strict_capture_active()) {
+    invalidate_capture(nullptr);
+    return record_error(cudaErrorStreamCaptureUnsupported);
+  }
+  if (bytes == 0) return cudaSuccess;
+  install_fault_reporter();  // overruns by emulated copies are reported too, not only kernels'
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (kind == Kind::kDevice && padded(bytes) > kDeviceBytes - g_device_in_use) {
+      return record_error(cudaErrorMemoryAllocation);
+    }
+  }
+  void* p = map_guarded(bytes, kAlignment,
+                        kind == Kind::kDevice ? "a device allocation" : "a pinned host allocation");
+  if (!p) return record_error(cudaErrorMemoryAllocation);
+  // poison: a kernel that reads device memory nobody wrote gets NaN (-1 as an integer)
+  std::memset(p, 0xFF, bytes);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_allocations[static_cast<const char*>(p)] = Allocation{bytes, kind};
+  if (kind == Kind::kDevice) g_device_in_use += padded(bytes);
+  *ptr = p;
+  return cudaSuccess;
+}
+
+cudaError_t release(void* ptr, Kind kind) {
+  if (!ptr) return cudaSuccess;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    const auto found = g_allocations.find(static_cast<const char*>(ptr));
+    if (found == g_allocations.end() || found->second.kind != kind) {
+      return record_error(cudaErrorInvalidValue);
+    }
+    if (kind == Kind::kDevice) g_device_in_use -= padded(found->second.bytes);
+    g_allocations.erase(found);
+  }
+  unmap_guarded(ptr);
+  return cudaSuccess;
+}
+
+std::string describe(const void* ptr, size_t bytes) {
+  std::ostringstream s;
+  s << ptr << " (" << bytes << " bytes, "
+    << (is_device_range(ptr, bytes)   ? "device memory"
+        : is_pinned_range(ptr, bytes) ? "pinned host memory"
+                                      : "pageable host memory or outside any allocation")
+    << ")";
+  return s.str();
+}
+
+const char* kind_name(cudaMemcpyKind kind) {
+  switch (kind) {
+    case cudaMemcpyHostToHost:
+      return "cudaMemcpyHostToHost";
+    case cudaMemcpyHostToDevice:
+      return "cudaMemcpyHostToDevice";
+    case cudaMemcpyDeviceToHost:
+      return "cudaMemcpyDeviceToHost";
+    case cudaMemcpyDeviceToDevice:
+      return "cudaMemcpyDeviceToDevice";
+    case cudaMemcpyDefault:
+      return "cudaMemcpyDefault";
+  }
+  return "an unknown cudaMemcpyKind";
+}
+
+// the pointers match the direction (copying to or from the wrong side is undefined behaviour
+// in CUDA, so it is an error here); device sides must lie inside one allocation
+cudaError_t check_copy(const char* call, void* dst, const void* src, size_t bytes,
+                       cudaMemcpyKind kind) {
+  bool dst_device = false, src_device = false;
+  switch (kind) {
+    case cudaMemcpyHostToHost:
+      break;
+    case cudaMemcpyHostToDevice:
+      dst_device = true;
+      break;
+    case cudaMemcpyDeviceToHost:
+      src_device = true;
+      break;
+    case cudaMemcpyDeviceToDevice:
+      dst_device = src_device = true;
+      break;
+    case cudaMemcpyDefault:
+      return cudaSuccess;  // the pointers decide; nothing to contradict
+    default:
+      return record_error(cudaErrorInvalidMemcpyDirection);
+  }
+  if (is_device_range(dst, bytes) != dst_device || is_device_range(src, bytes) != src_device) {
+    warn(std::string(call) + " " + kind_name(kind) + " of " + std::to_string(bytes) +
+         " bytes: destination " + describe(dst, bytes) + ", source " + describe(src, bytes) +
+         " do not match the direction (or overrun their allocation)");
+    return record_error(cudaErrorInvalidValue);
+  }
+  return cudaSuccess;
+}
+
+// a graph's memcpy node reads host memory at replay time: only page-locked memory qualifies
+cudaError_t check_capturable(const char* call, cudaStream_t stream, void* dst, const void* src,
+                             size_t bytes) {
+  if (!is_capturing(stream)) return cudaSuccess;
+  for (const void* p : {static_cast<const void*>(dst), src}) {
+    if (!is_device_range(p, bytes) && !is_pinned_range(p, bytes)) {
+      warn(std::string(call) + " during stream capture with pageable host memory " +
+           describe(p, bytes) + ": graphs can only copy pinned (cudaMallocHost) memory");
+      invalidate_capture(stream);
+      return record_error(cudaErrorStreamCaptureUnsupported);
+    }
+  }
+  return cudaSuccess;
+}
+
+}  // namespace
+
+bool is_device_range(const void* ptr, size_t bytes) {
+  return inside(Kind::kDevice, ptr, bytes);
+}
+
+bool is_pinned_range(const void* ptr, size_t bytes) {
+  return inside(Kind::kPinned, ptr, bytes);
+}
+
+void require_device_range(const void* ptr, size_t bytes, const char* what) {
+  if (bytes > 0 && !is_device_range(ptr, bytes)) {
+    fatal(std::string(what) + " touches " + describe(ptr, bytes) +
+          ", not inside one device allocation (cudaErrorIllegalAddress on a GPU)");
+  }
+}
+
+void check_kernel_pointer(const void* ptr, int index, const char* signature) {
+  if (ptr && !is_device_range(ptr, 0) && !is_pinned_range(ptr, 0)) {
+    fatal("argument " + std::to_string(index) + " of " + kernel_text(signature) + " is " +
+          describe(ptr, 0) + ": a GPU faults when the kernel dereferences it");
+  }
+}
+
+}  // namespace cuda_emu
+
+using cuda_emu::record_error;
+
+cudaError_t cudaMalloc(void** ptr, size_t bytes) {
+  return cuda_emu::allocate(ptr, bytes, cuda_emu::Kind::kDevice);
+}
+
+cudaError_t cudaFree(void* ptr) {
+  return cuda_emu::release(ptr, cuda_emu::Kind::kDevice);
+}
+
+cudaError_t cudaMallocHost(void** ptr, size_t bytes) {
+  return cuda_emu::allocate(ptr, bytes, cuda_emu::Kind::kPinned);
+}
+
+cudaError_t cudaFreeHost(void* ptr) {
+  return cuda_emu::release(ptr, cuda_emu::Kind::kPinned);
+}
+
+cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
+  if (!free_bytes || !total_bytes) return record_error(cudaErrorInvalidValue);
+  std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
+  *total_bytes = cuda_emu::kDeviceBytes;
+  *free_bytes = cuda_emu::kDeviceBytes - cuda_emu::g_device_in_use;
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t stream) {
+  if (bytes == 0) return cudaSuccess;
+  if (!dst || !src) return record_error(cudaErrorInvalidValue);
+  if (const cudaError_t e = cuda_emu::check_copy("cudaMemcpyAsync", dst, src, bytes, kind)) {
+    return e;
+  }
+  if (const cudaError_t e =
+          cuda_emu::check_capturable("cudaMemcpyAsync", stream, dst, src, bytes)) {
+    return e;
+  }
+  return cuda_emu::submit(stream, [dst, src, bytes] { std::memmove(dst, src, bytes); });
+}
+
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+  if (cuda_emu::strict_capture_active()) {
+    cuda_emu::invalidate_capture(nullptr);
+    return record_error(cudaErrorStreamCaptureUnsupported);
+  }
+  return cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
+}
+
+cudaError_t cudaMemsetAsync(void* ptr, int value, size_t bytes, cudaStream_t stream) {
+  if (bytes == 0) return cudaSuccess;
+  if (!cuda_emu::is_device_range(ptr, bytes)) {
+    cuda_emu::warn("cudaMemsetAsync of " + cuda_emu::describe(ptr, bytes) +
+                   ": not inside one device allocation");
+    return record_error(cudaErrorInvalidValue);
+  }
+  return cuda_emu::submit(stream, [ptr, value, bytes] { std::memset(ptr, value, bytes); });
+}
+
+cudaError_t cudaMemset(void* ptr, int value, size_t bytes) {
+  return cudaMemsetAsync(ptr, value, bytes, nullptr);
+}
