@@ -15,6 +15,7 @@
 #include "envs/registry.hpp"
 #include "host/backend.hpp"
 #include "host/config.hpp"
+#include "host/cpu/parallel.hpp"
 #include "host/cpu/update_cpu.hpp"
 #include "host/ppo/distributions.hpp"
 
@@ -44,7 +45,7 @@ double timed_median(const BenchOptions& o, F&& body) {
 }
 
 // CPU env-only and env + inference: the per-env work of the CPU rollout (inference without the
-// normaliser update), timed with std::chrono
+// normaliser update), shared out between threads as the CPU backend does, timed with std::chrono
 template <class Env>
 BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
   BenchRow row;
@@ -65,17 +66,18 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
 
   const double env_s = timed_median(o, [&] {
     for (int k = 0; k < o.env_steps; ++k, ++step) {
-      for (int i = 0; i < n; ++i)
-        step_env(env, b, i, &actions[i * Env::kActDim], o.seed, step);
+      parallel_for(n, 1024, [&](int64_t i) {
+        step_env(env, b, static_cast<int>(i), &actions[i * Env::kActDim], o.seed, step);
+      });
     }
   });
   row.env_sps = static_cast<double>(n) * o.env_steps / env_s;
 
   const float* p = s.params.data();
   const double infer_s = timed_median(o, [&] {
-    float h[kMaxHeadDim], v, scratch[2 * kMaxLayerWidth], log_p[kMaxHeadDim];
     for (int k = 0; k < o.env_steps; ++k, ++step) {
-      for (int i = 0; i < n; ++i) {
+      parallel_for(n, 16, [&](int64_t i) {
+        float h[kMaxHeadDim], v, scratch[2 * kMaxLayerWidth], log_p[kMaxHeadDim];
         const float* x = &envs.obs[static_cast<size_t>(i) * Env::kObsDim];
         mlp_forward_row(p + layout.actor_offset(), layout.actor, x, h, scratch);
         Rng rng(o.seed, RngPurpose::kAction, static_cast<uint32_t>(i), step);
@@ -88,8 +90,8 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
             a[j] = h[j] + rng.normal();
         }
         mlp_forward_row(p + layout.critic_offset(), layout.critic, x, &v, scratch);
-        step_env(env, b, i, a, o.seed, step);
-      }
+        step_env(env, b, static_cast<int>(i), a, o.seed, step);
+      });
     }
   });
   row.infer_sps = static_cast<double>(n) * o.env_steps / infer_s;
@@ -270,13 +272,17 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   } else if (o.device != "cpu") {
     throw UsageError("unknown device '" + o.device + "' (expected cpu, cuda or auto)");
   }
+  set_cpu_threads(o.threads);
   const std::string device = gpu ? g_bench_hooks.device_name() : "cpu";
-  out << "stampede bench: " << o.env << " on " << device << " (median of " << o.repeats << " after "
-      << o.warmup << " warm-up; steps = transitions summed over envs)\n";
+  const std::string threads = std::to_string(cpu_threads()) + " CPU threads";
+  out << "stampede bench: " << o.env << " on " << device << (gpu ? "" : " (" + threads + ")")
+      << " (median of " << o.repeats << " after " << o.warmup
+      << " warm-up; steps = transitions summed over envs)\n";
 
   nlohmann::json j;
   j["env"] = o.env;
   j["device"] = device;
+  j["cpu_threads"] = cpu_threads();
   j["repeats"] = o.repeats;
   j["warmup"] = o.warmup;
   j["env_steps"] = o.env_steps;

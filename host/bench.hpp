@@ -29,6 +29,7 @@ struct BenchOptions {
   bool skip_update = false;
   std::string json_path;  // empty: no JSON
   uint64_t seed = 1;
+  int threads = 0;  // CPU threads of the cpu figures; 0 = all hardware threads
 };
 
 // one row of the throughput table (steps = transitions, summed over envs)

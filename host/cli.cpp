@@ -10,6 +10,7 @@
 #include "envs/registry.hpp"
 #include "host/bench.hpp"
 #include "host/checkpoint.hpp"
+#include "host/cpu/parallel.hpp"
 #include "host/eval.hpp"
 #include "host/model_command.hpp"
 #include "host/trainer.hpp"
@@ -22,7 +23,8 @@ namespace {
 // (num_envs = 8) match the same option as --num-envs 8
 std::string names(const std::string& dashed) {
   std::string underscored = dashed;
-  for (char& ch : underscored) ch = ch == '-' ? '_' : ch;
+  for (char& ch : underscored)
+    ch = ch == '-' ? '_' : ch;
   return "--" + dashed + (underscored == dashed ? "" : ",--" + underscored);
 }
 
@@ -34,6 +36,8 @@ struct TrainFlags {
   CLI::Option* total_steps = nullptr;
   CLI::Option* device = nullptr;
   CLI::Option* config_file = nullptr;
+  int threads = 0;  // CPU threads; not a hyperparameter: results do not depend on it
+  CLI::Option* threads_option = nullptr;
   std::string config_path;
 };
 
@@ -48,7 +52,8 @@ void apply_config_file(CLI::App* cmd, const std::string& path) {
     throw UsageError("cannot read config file '" + path + "': " + e.what());
   }
   for (const CLI::ConfigItem& item : items) {
-    const bool top_level = item.parents.empty() || item.parents == std::vector<std::string>{"train"};
+    const bool top_level =
+        item.parents.empty() || item.parents == std::vector<std::string>{"train"};
     CLI::Option* opt =
         top_level && item.name != "config" ? cmd->get_option_no_throw("--" + item.name) : nullptr;
     if (!opt) {
@@ -60,11 +65,14 @@ void apply_config_file(CLI::App* cmd, const std::string& path) {
       opt->add_result(item.inputs);
       opt->run_callback();
     } catch (const CLI::Error& e) {
-      throw UsageError("config file '" + path + "': bad value for '" + item.name + "': " +
-                       e.what());
+      throw UsageError("config file '" + path + "': bad value for '" + item.name +
+                       "': " + e.what());
     }
   }
 }
+
+constexpr const char* kThreadsHelp =
+    "CPU threads (0 = all hardware threads); results are bit-identical for any count";
 
 void add_train_options(CLI::App* cmd, TrainFlags* f) {
   TrainConfig& c = f->config;
@@ -80,6 +88,7 @@ void add_train_options(CLI::App* cmd, TrainFlags* f) {
                                    "environment steps to train for, summed over envs");
   hp(cmd->add_option(names("seed"), c.seed, "random seed"));
   f->device = cmd->add_option(names("device"), c.device, "cpu, cuda or auto");
+  f->threads_option = cmd->add_option(names("threads"), f->threads, kThreadsHelp);
   hp(cmd->add_option(names("num-steps"), c.num_steps, "rollout length T per env per iteration"));
   hp(cmd->add_option(names("epochs"), c.epochs, "update epochs K per iteration"));
   hp(cmd->add_option(names("minibatch-size"), c.minibatch_size, "minibatch size M"));
@@ -96,7 +105,8 @@ void add_train_options(CLI::App* cmd, TrainFlags* f) {
   hp(cmd->add_option(names("objective"), c.objective, "clip, kl_adaptive, kl_fixed or none"));
   hp(cmd->add_option(names("clip-eps"), c.clip_eps, "clip epsilon"));
   hp(cmd->add_option(names("kl-target"), c.kl_target, "d_targ of kl_adaptive"));
-  hp(cmd->add_option(names("kl-beta"), c.kl_beta, "initial (kl_adaptive) or fixed (kl_fixed) beta"));
+  hp(cmd->add_option(names("kl-beta"), c.kl_beta,
+                     "initial (kl_adaptive) or fixed (kl_fixed) beta"));
   hp(cmd->add_option(names("vf-coef"), c.vf_coef, "value-loss coefficient c1"));
   hp(cmd->add_option(names("ent-coef"), c.ent_coef, "entropy-bonus coefficient c2"));
   hp(cmd->add_option(names("value-clip"), c.value_clip, "value-loss clip (<= 0 disables)"));
@@ -121,7 +131,9 @@ void add_train_options(CLI::App* cmd, TrainFlags* f) {
 }
 
 int run_train(const TrainFlags& f, std::ostream& out) {
+  set_cpu_threads(f.threads);
   TrainOptions options;
+  options.cpu_threads_given = f.threads_option->count() > 0;
   options.quiet = f.quiet;
   options.resume_dir = f.resume;
   ResumeOverrides overrides;
@@ -130,7 +142,7 @@ int run_train(const TrainFlags& f, std::ostream& out) {
       if (opt->count() > 0) {
         throw UsageError(opt->get_name() +
                          " cannot be changed when resuming; a resumed run keeps its settings "
-                         "(only --total-steps and --device may be given)");
+                         "(only --total-steps, --device and --threads may be given)");
       }
     }
     overrides.total_steps = f.total_steps->count() > 0;
@@ -166,7 +178,8 @@ int run_eval(const std::string& target, int episodes, bool stochastic, uint64_t 
 
 int run_envs(std::ostream& out) {
   out << std::left << std::setw(26) << "name" << std::setw(28) << "gymnasium id" << std::setw(10)
-      << "obs" << std::setw(24) << "action" << "max steps\n";
+      << "obs" << std::setw(24) << "action"
+      << "max steps\n";
   for (const EnvSpec& s : env_specs()) {
     std::string action;
     if (s.discrete()) {
@@ -203,6 +216,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   eval_cmd->add_option("--episodes,-n", eval_episodes, "episodes to run");
   eval_cmd->add_flag("--stochastic", eval_stochastic, "sample actions instead of the mean/argmax");
   eval_cmd->add_option("--seed", eval_seed, "seed of the evaluation episodes");
+  int eval_threads = 0;
+  eval_cmd->add_option("--threads", eval_threads, kThreadsHelp);
 
   CLI::App* envs_cmd = app.add_subcommand("envs", "list tasks with their spaces");
 
@@ -233,6 +248,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   bench_cmd->add_flag("--skip-update", bench.skip_update, "only the throughput figures");
   bench_cmd->add_option("--json", bench.json_path, "also write the results as JSON here");
   bench_cmd->add_option("--seed", bench.seed, "random seed");
+  bench_cmd->add_option("--threads", bench.threads,
+                        "CPU threads of the cpu figures (0 = all hardware threads)");
 
   try {
     // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead
@@ -242,7 +259,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                            });
     if (argc > 1 && argv[1][0] != '-' && !known_sub) {
       std::string known;
-      for (const CLI::App* sub : subs) known += (known.empty() ? "" : ", ") + sub->get_name();
+      for (const CLI::App* sub : subs)
+        known += (known.empty() ? "" : ", ") + sub->get_name();
       throw UsageError(std::string("unknown command '") + argv[1] + "' (expected " + known + ")");
     }
     app.parse(argc, argv);
@@ -253,6 +271,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return run_train(train_flags, out);
     }
     if (eval_cmd->parsed()) {
+      set_cpu_threads(eval_threads);
       return run_eval(eval_target, eval_episodes, eval_stochastic, eval_seed, out);
     }
     if (envs_cmd->parsed()) return run_envs(out);

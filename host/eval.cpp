@@ -5,6 +5,7 @@
 
 #include "envs/core/host_env_batch.hpp"
 #include "envs/registry.hpp"
+#include "host/cpu/parallel.hpp"
 #include "host/ppo/distributions.hpp"
 #include "host/ppo/running_stats.hpp"
 
@@ -26,15 +27,15 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
   for (int i = 0; i < n; ++i)
     reset_env(env, b, i, seed, 0);
 
+  // each env's episode depends only on its own state and (seed, env, step), so the episodes run
+  // to their ends independently, one thread each
   EvalResult result;
   result.returns.assign(n, 0.0f);
   result.lengths.assign(n, 0);
-  std::vector<uint8_t> finished(n, 0);
-  float xn[Env::kObsDim], h[kMaxHeadDim], action[kMaxHeadDim], scratch[2 * kMaxLayerWidth];
-  int remaining = n;
-  for (uint64_t step = 0; remaining > 0; ++step) {
-    for (int i = 0; i < n; ++i) {
-      if (finished[i]) continue;
+  parallel_for(n, 1, [&](int64_t env_index) {
+    const int i = static_cast<int>(env_index);
+    float xn[Env::kObsDim], h[kMaxHeadDim], action[kMaxHeadDim], scratch[2 * kMaxLayerWidth];
+    for (uint64_t step = 0; envs.done_count[i] == 0; ++step) {
       for (int d = 0; d < Env::kObsDim; ++d) {
         const float raw = envs.obs[static_cast<size_t>(i) * Env::kObsDim + d];
         xn[d] = config.norm_obs
@@ -58,14 +59,10 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
         }
       }
       step_env(env, b, i, action, seed, step);
-      if (envs.done_count[i] > 0) {
-        finished[i] = 1;
-        result.returns[i] = envs.done_return_sum[i];
-        result.lengths[i] = static_cast<int>(envs.done_length_sum[i]);
-        --remaining;
-      }
     }
-  }
+    result.returns[i] = envs.done_return_sum[i];
+    result.lengths[i] = static_cast<int>(envs.done_length_sum[i]);
+  });
   double sum = 0.0;
   for (float r : result.returns)
     sum += r;

@@ -31,7 +31,8 @@ std::string default_run_dir(const std::string& env) {
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
   std::string dir = "runs/" + env + "-" + stamp;
   // two runs started within one second get distinct directories
-  for (int k = 2; fs::exists(dir); ++k) dir = "runs/" + env + "-" + stamp + "-" + std::to_string(k);
+  for (int k = 2; fs::exists(dir); ++k)
+    dir = "runs/" + env + "-" + stamp + "-" + std::to_string(k);
   return dir;
 }
 
@@ -110,6 +111,10 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
         << " envs x " << config.num_steps << " steps, " << total_iters << " iterations ("
         << config.total_steps << " steps), objective " << config.objective << "\n";
   }
+  if (options.cpu_threads_given && result.device.rfind("cpu", 0) != 0) {
+    out << "note: --threads sets the CPU backend's threads; " << result.device
+        << " runs the whole iteration on the GPU\n";
+  }
 
   int64_t end = total_iters;
   if (options.stop_after_iterations >= 0) {
@@ -135,7 +140,8 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
       throw TrainingDiverged(msg.str());
     }
 
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const int64_t steps = (it + 1) * batch;
     const double sps = static_cast<double>((it + 1 - first) * batch) / std::max(wall, 1e-9);
     if (s.episodes > 0) result.mean_return = s.episode_return_sum / s.episodes;

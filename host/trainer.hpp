@@ -21,7 +21,8 @@ class TrainingDiverged : public std::runtime_error {
 
 struct TrainOptions {
   bool quiet = false;
-  std::string resume_dir;  // non-empty: continue the run in this directory
+  std::string resume_dir;              // non-empty: continue the run in this directory
+  bool cpu_threads_given = false;      // --threads was set: say so if the backend is not the CPU
   int64_t stop_after_iterations = -1;  // >= 0: return after this many iterations of this call,
                                        // as an interrupted run would (tests use it)
   // builds the backend; tests substitute their own (default: make_backend)
@@ -30,12 +31,12 @@ struct TrainOptions {
 
 struct TrainResult {
   std::string run_dir, checkpoint_path, log_path, device;
-  int64_t iterations = 0;      // completed, counting those before a resume
-  int64_t env_steps = 0;       // transitions, counting those before a resume
-  double wall_seconds = 0.0;   // this invocation only
+  int64_t iterations = 0;     // completed, counting those before a resume
+  int64_t env_steps = 0;      // transitions, counting those before a resume
+  double wall_seconds = 0.0;  // this invocation only
   double steps_per_second = 0.0;
-  float mean_return = 0.0f;    // mean return of the episodes completed in the last iteration
-                               // that completed any
+  float mean_return = 0.0f;      // mean return of the episodes completed in the last iteration
+                                 // that completed any
   int64_t bad_state_resets = 0;  // diverged physics states reset (MuJoCo's auto-reset)
 };
 

@@ -18,7 +18,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libcli11-dev nlohmann-json3-dev libpugixml-dev libpugixml1v5 libgtest-dev)
+packages=(libcli11-dev nlohmann-json3-dev libpugixml-dev libpugixml1v5 libgtest-dev libtbb-dev
+  libtbb12 libtbbmalloc2)
 out="${OUT:-gpu-results}"
 summary="$out/summary.txt"
 
@@ -38,6 +39,7 @@ header() {
 
 build() {
   for deb in .deb/*.deb; do dpkg -x "$deb" /; done
+  ldconfig  # the unpacked shared libraries (libtbb) into the loader's cache
   # the CPU emulation of CUDA is for machines without a GPU; it needs Boost, absent there
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
     -DSTAMPEDE_BUILD_CUDA_EMULATION=OFF > "$out/build.log" 2>&1 &&

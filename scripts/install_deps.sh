@@ -9,6 +9,7 @@ packages=(
   libcli11-dev                     # command line and TOML config files
   nlohmann-json3-dev               # checkpoint headers, goldens
   libpugixml-dev                   # MJCF loader
+  libtbb-dev                       # the CPU backend's threads (host/cpu/parallel.hpp)
   libgtest-dev                     # tests
   libboost-context-dev             # fibers of the CPU emulation of CUDA (tests/cuda_emu)
   clang libclang-rt-14-dev         # libFuzzer for the MJCF loader fuzz test

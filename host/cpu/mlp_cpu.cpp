@@ -1,9 +1,19 @@
 #include "host/cpu/mlp_cpu.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
+#include "host/cpu/parallel.hpp"
+
 namespace stampede {
+
+namespace {
+
+// rows of a batch below which a layer is not worth splitting across threads
+constexpr int64_t kRowsPerThread = 16;
+
+}  // namespace
 
 void mlp_forward_batch(const float* params, const MlpShape& shape, const float* x, int rows,
                        MlpActivations* acts) {
@@ -16,22 +26,27 @@ void mlp_forward_batch(const float* params, const MlpShape& shape, const float* 
     const bool hidden = l < shape.num_hidden;
     std::vector<float>& out = acts->layers[l];
     out.resize(static_cast<size_t>(rows) * n_out);
-    for (int r = 0; r < rows; ++r) {
-      const float* xr = in + static_cast<int64_t>(r) * n_in;
-      float* yr = out.data() + static_cast<int64_t>(r) * n_out;
+    float* y = out.data();
+    parallel_for(rows, kRowsPerThread, [&](int64_t r) {
+      const float* xr = in + r * n_in;
+      float* yr = y + r * n_out;
       for (int o = 0; o < n_out; ++o) {
         const float* wo = w + static_cast<int64_t>(o) * n_in;
         float acc = 0.0f;
 #pragma omp simd reduction(+ : acc)
-        for (int k = 0; k < n_in; ++k) acc += wo[k] * xr[k];
+        for (int k = 0; k < n_in; ++k)
+          acc += wo[k] * xr[k];
         acc += b[o];
         yr[o] = hidden ? std::tanh(acc) : acc;
       }
-    }
+    });
     in = out.data();
   }
 }
 
+// Backward through one layer. The weight and bias gradients are split by output unit and the
+// input gradient by row; both keep the row-by-row, unit-by-unit order of a single serial sweep
+// (zero upstream gradients skipped, as there), so the sums do not depend on the thread count.
 void mlp_backward_batch(const float* params, const MlpShape& shape, const float* x, int rows,
                         const MlpActivations& acts, std::vector<float>* d_out, float* grad) {
   std::vector<float> d_in;
@@ -41,30 +56,48 @@ void mlp_backward_batch(const float* params, const MlpShape& shape, const float*
     float* gw = grad + shape.weight_offset(l);
     float* gb = grad + shape.bias_offset(l);
     const float* in = l == 0 ? x : acts.layers[l - 1].data();
-    const bool need_d_in = l > 0;
-    if (need_d_in) d_in.assign(static_cast<size_t>(rows) * n_in, 0.0f);
-    for (int r = 0; r < rows; ++r) {
-      const float* dr = d_out->data() + static_cast<int64_t>(r) * n_out;
-      const float* xr = in + static_cast<int64_t>(r) * n_in;
-      float* dir = need_d_in ? d_in.data() + static_cast<int64_t>(r) * n_in : nullptr;
-      for (int o = 0; o < n_out; ++o) {
-        const float d = dr[o];
-        if (d == 0.0f) continue;
-        float* gwo = gw + static_cast<int64_t>(o) * n_in;
-        const float* wo = w + static_cast<int64_t>(o) * n_in;
+    const float* d = d_out->data();
+
+    // one contiguous block of output units per thread, so each thread reads the inputs once
+    const int tasks = rows >= 2 * kRowsPerThread ? std::min(n_out, cpu_threads()) : 1;
+    const int units_per_task = (n_out + tasks - 1) / tasks;
+    parallel_for(tasks, 1, [&](int64_t task) {
+      const int o_begin = static_cast<int>(task) * units_per_task;
+      const int o_end = std::min(n_out, o_begin + units_per_task);
+      for (int r = 0; r < rows; ++r) {
+        const float* xr = in + static_cast<int64_t>(r) * n_in;
+        const float* dr = d + static_cast<int64_t>(r) * n_out;
+        for (int o = o_begin; o < o_end; ++o) {
+          const float g = dr[o];
+          if (g == 0.0f) continue;
+          float* gwo = gw + static_cast<int64_t>(o) * n_in;
 #pragma omp simd
-        for (int k = 0; k < n_in; ++k) gwo[k] += d * xr[k];
-        gb[o] += d;
-        if (need_d_in) {
-#pragma omp simd
-          for (int k = 0; k < n_in; ++k) dir[k] += d * wo[k];
+          for (int k = 0; k < n_in; ++k)
+            gwo[k] += g * xr[k];
+          gb[o] += g;
         }
       }
-    }
-    if (!need_d_in) break;
-    // through the tanh of the layer below: d pre = d act * (1 - act^2)
-    const std::vector<float>& a = acts.layers[l - 1];
-    for (size_t k = 0; k < d_in.size(); ++k) d_in[k] *= 1.0f - a[k] * a[k];
+    });
+    if (l == 0) break;
+
+    // through the weights, then the tanh of the layer below: d pre = d act * (1 - act^2)
+    d_in.assign(static_cast<size_t>(rows) * n_in, 0.0f);
+    const float* a = acts.layers[l - 1].data();
+    parallel_for(rows, kRowsPerThread, [&](int64_t r) {
+      const float* dr = d + r * n_out;
+      float* dir = d_in.data() + r * n_in;
+      for (int o = 0; o < n_out; ++o) {
+        const float g = dr[o];
+        if (g == 0.0f) continue;
+        const float* wo = w + static_cast<int64_t>(o) * n_in;
+#pragma omp simd
+        for (int k = 0; k < n_in; ++k)
+          dir[k] += g * wo[k];
+      }
+      const float* ar = a + r * n_in;
+      for (int k = 0; k < n_in; ++k)
+        dir[k] *= 1.0f - ar[k] * ar[k];
+    });
     d_out->swap(d_in);
   }
 }

@@ -1,6 +1,7 @@
 // Batched MLP forward and backward on the CPU: the reference the fused CUDA update is checked
-// against. Rows are processed in order and gradients accumulated sample by sample, so results
-// are deterministic.
+// against. Gradients are accumulated sample by sample in row order; rows (forward, input
+// gradients) and output units (weight gradients) are shared out between threads without changing
+// that order, so results are deterministic and independent of the thread count.
 #pragma once
 
 #include <vector>

@@ -6,6 +6,7 @@
 
 #include "envs/core/rng.hpp"
 #include "host/cpu/mlp_cpu.hpp"
+#include "host/cpu/parallel.hpp"
 #include "host/ppo/adam.hpp"
 #include "host/ppo/distributions.hpp"
 #include "host/ppo/gae.hpp"
@@ -46,21 +47,22 @@ void compute_advantages_cpu(RolloutBuffer* r, float gamma, float lambda) {
   in.truncated = r->truncated.data();
   in.trunc_values = r->trunc_values.data();
   in.last_values = r->last_values.data();
-  for (int i = 0; i < r->num_envs; ++i) {
-    gae_one_env(in, i, r->advantages.data(), r->returns.data());
-  }
+  parallel_for(r->num_envs, 256, [&](int64_t i) {
+    gae_one_env(in, static_cast<int>(i), r->advantages.data(), r->returns.data());
+  });
 }
 
 void shuffle_indices(uint64_t seed, uint64_t epoch_counter, int64_t count,
                      std::vector<int32_t>* perm) {
   std::vector<uint64_t> keyed(count);
-  for (int64_t j = 0; j < count; ++j) {
+  parallel_for(count, 4096, [&](int64_t j) {
     Rng rng(seed, RngPurpose::kShuffle, static_cast<uint32_t>(j), epoch_counter);
     keyed[j] = (static_cast<uint64_t>(rng.next_u32()) << 32) | static_cast<uint64_t>(j);
-  }
+  });
   std::sort(keyed.begin(), keyed.end());
   perm->resize(count);
-  for (int64_t j = 0; j < count; ++j) (*perm)[j] = static_cast<int32_t>(keyed[j] & 0xffffffffu);
+  for (int64_t j = 0; j < count; ++j)
+    (*perm)[j] = static_cast<int32_t>(keyed[j] & 0xffffffffu);
 }
 
 namespace {
@@ -69,15 +71,19 @@ namespace {
 void normalized_advantages(const RolloutBuffer& r, const int32_t* index, int rows, bool normalize,
                            std::vector<float>* adv) {
   adv->resize(rows);
-  for (int m = 0; m < rows; ++m) (*adv)[m] = r.advantages[index[m]];
+  for (int m = 0; m < rows; ++m)
+    (*adv)[m] = r.advantages[index[m]];
   if (!normalize) return;
   double sum = 0.0;
-  for (float a : *adv) sum += a;
+  for (float a : *adv)
+    sum += a;
   const double mean = sum / rows;
   double sq = 0.0;
-  for (float a : *adv) sq += (a - mean) * (a - mean);
+  for (float a : *adv)
+    sq += (a - mean) * (a - mean);
   const double std = rows > 1 ? std::sqrt(sq / (rows - 1)) : 0.0;
-  for (float& a : *adv) a = static_cast<float>((a - mean) / (std + 1e-8));
+  for (float& a : *adv)
+    a = static_cast<float>((a - mean) / (std + 1e-8));
 }
 
 LossCoeffs loss_coeffs(const TrainConfig& c, float beta, int rows) {
@@ -100,9 +106,9 @@ MinibatchTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout
                                    float* grad) {
   const int obs_dim = layout.obs_dim, head = layout.head_dim(), act_dim = layout.act_dim;
   std::vector<float> x(static_cast<size_t>(rows) * obs_dim);
-  for (int m = 0; m < rows; ++m) {
+  parallel_for(rows, 1024, [&](int64_t m) {
     std::copy_n(&r.obs[static_cast<size_t>(index[m]) * obs_dim], obs_dim, &x[m * obs_dim]);
-  }
+  });
   std::vector<float> adv;
   normalized_advantages(r, index, rows, config.norm_adv, &adv);
 
@@ -117,31 +123,36 @@ MinibatchTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout
 
   const LossCoeffs coeffs = loss_coeffs(config, beta, rows);
   std::vector<float> d_head(static_cast<size_t>(rows) * head), d_value(rows);
-  float d_log_std_sum[kMaxHeadDim] = {};
-  MinibatchTerms terms;
-  for (int m = 0; m < rows; ++m) {
+  // per-row terms, summed in row order below so the totals do not depend on the thread count
+  std::vector<SampleTerms> row_terms(rows);
+  std::vector<float> row_d_log_std(layout.discrete() ? 0 : static_cast<size_t>(rows) * head);
+  parallel_for(rows, 256, [&](int64_t m) {
     const int64_t k = index[m];
-    const float* h = &heads[static_cast<size_t>(m) * head];
+    const float* h = &heads[m * head];
     const float* old = &r.dist[k * head];
-    SampleTerms t;
+    SampleTerms& t = row_terms[m];
     if (layout.discrete()) {
       const int action = static_cast<int>(r.actions[k * act_dim]);
       t = categorical_policy_loss(h, old, action, r.logp[k], adv[m], head, coeffs,
-                                  &d_head[static_cast<size_t>(m) * head]);
+                                  &d_head[m * head]);
     } else {
-      float d_log_std[kMaxHeadDim];
       t = gaussian_policy_loss(h, log_std, old, old_log_std, &r.actions[k * act_dim], r.logp[k],
-                               adv[m], head, coeffs, &d_head[static_cast<size_t>(m) * head],
-                               d_log_std);
-      for (int j = 0; j < head; ++j) d_log_std_sum[j] += d_log_std[j];
+                               adv[m], head, coeffs, &d_head[m * head], &row_d_log_std[m * head]);
     }
-    float value_loss = 0.0f;
-    d_value[m] = value_loss_grad(values[m], r.values[k], r.returns[k], coeffs, &value_loss);
+    d_value[m] = value_loss_grad(values[m], r.values[k], r.returns[k], coeffs, &t.value_loss);
+  });
+  const int log_std_dims = layout.discrete() ? 0 : head;
+  float d_log_std_sum[kMaxHeadDim] = {};
+  MinibatchTerms terms;
+  for (int m = 0; m < rows; ++m) {
+    const SampleTerms& t = row_terms[m];
     terms.surrogate += t.surrogate;
-    terms.value_loss += value_loss;
+    terms.value_loss += t.value_loss;
     terms.entropy += t.entropy;
     terms.kl += t.kl;
     terms.clipped += t.clipped;
+    for (int j = 0; j < log_std_dims; ++j)
+      d_log_std_sum[j] += row_d_log_std[m * head + j];
   }
 
   mlp_backward_batch(actor, layout.actor, x.data(), rows, actor_acts, &d_head,
@@ -149,7 +160,8 @@ MinibatchTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout
   mlp_backward_batch(critic, layout.critic, x.data(), rows, critic_acts, &d_value,
                      grad + layout.critic_offset());
   if (!layout.discrete()) {
-    for (int j = 0; j < head; ++j) grad[layout.log_std_offset() + j] += d_log_std_sum[j];
+    for (int j = 0; j < head; ++j)
+      grad[layout.log_std_offset() + j] += d_log_std_sum[j];
   }
   return terms;
 }
@@ -161,23 +173,26 @@ double mean_kl_cpu(const PolicyLayout& layout, const RolloutBuffer& r, const flo
   constexpr int kChunk = 4096;
   double kl_sum = 0.0;
   MlpActivations acts;
+  std::vector<float> row_kl(kChunk);
   for (int64_t start = 0; start < total; start += kChunk) {
     const int rows = static_cast<int>(std::min<int64_t>(kChunk, total - start));
     mlp_forward_batch(params + layout.actor_offset(), layout.actor, &r.obs[start * layout.obs_dim],
                       rows, &acts);
     const std::vector<float>& heads = acts.layers.back();
-    for (int m = 0; m < rows; ++m) {
-      const float* h = &heads[static_cast<size_t>(m) * head];
+    parallel_for(rows, 256, [&](int64_t m) {
+      const float* h = &heads[m * head];
       const float* old = &r.dist[(start + m) * head];
       if (layout.discrete()) {
         float log_p[kMaxHeadDim];
         log_softmax(h, head, log_p);
-        kl_sum += categorical_kl(old, log_p, head, nullptr);
+        row_kl[m] = categorical_kl(old, log_p, head, nullptr);
       } else {
-        kl_sum += gaussian_kl(old, old_log_std, h, params + layout.log_std_offset(), head,
-                              nullptr, nullptr);
+        row_kl[m] = gaussian_kl(old, old_log_std, h, params + layout.log_std_offset(), head,
+                                nullptr, nullptr);
       }
-    }
+    });
+    for (int m = 0; m < rows; ++m)
+      kl_sum += row_kl[m];
   }
   return kl_sum / static_cast<double>(total);
 }
@@ -226,12 +241,12 @@ IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& lay
                     &perm);
     for (int64_t mb = 0; mb < minibatches; ++mb) {
       std::fill(grad.begin(), grad.end(), 0.0f);
-      const MinibatchTerms t =
-          minibatch_loss_grad(config, layout, rollout, perm.data() + mb * rows, rows,
-                              learner->params.data(), old_log_std.data(), learner->beta,
-                              grad.data());
+      const MinibatchTerms t = minibatch_loss_grad(config, layout, rollout, perm.data() + mb * rows,
+                                                   rows, learner->params.data(), old_log_std.data(),
+                                                   learner->beta, grad.data());
       double sq = 0.0;
-      for (float g : grad) sq += static_cast<double>(g) * g;
+      for (float g : grad)
+        sq += static_cast<double>(g) * g;
       const float norm = static_cast<float>(std::sqrt(sq));
       if (!std::isfinite(norm) || !std::isfinite(t.surrogate) || !std::isfinite(t.value_loss)) {
         stats.nonfinite = 1;
@@ -245,11 +260,12 @@ IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& lay
       grad_norm_sum += norm;
 
       learner->adam_step += 1;
-      const AdamStep step = make_adam_step(learning_rate, 0.9f, 0.999f, config.adam_eps,
-                                           learner->adam_step, clip_scale(norm, config.max_grad_norm));
-      for (size_t p = 0; p < num_params; ++p) {
+      const AdamStep step =
+          make_adam_step(learning_rate, 0.9f, 0.999f, config.adam_eps, learner->adam_step,
+                         clip_scale(norm, config.max_grad_norm));
+      parallel_for(static_cast<int64_t>(num_params), 8192, [&](int64_t p) {
         adam_update(step, grad[p], &learner->params[p], &learner->adam_m[p], &learner->adam_v[p]);
-      }
+      });
     }
   }
   for (float p : learner->params) {
@@ -265,8 +281,8 @@ IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& lay
   stats.entropy = static_cast<float>(totals.entropy / samples);
   stats.clip_frac = static_cast<float>(totals.clipped / samples);
   stats.grad_norm = static_cast<float>(grad_norm_sum / (minibatches * config.epochs));
-  stats.kl = static_cast<float>(
-      mean_kl_cpu(layout, rollout, learner->params.data(), old_log_std.data()));
+  stats.kl =
+      static_cast<float>(mean_kl_cpu(layout, rollout, learner->params.data(), old_log_std.data()));
 
   // the PPO paper's adaptive penalty: halve or double beta around d_targ
   if (config.objective_kind() == Objective::kKlAdaptive) {

@@ -27,7 +27,8 @@ Checkpoint small_checkpoint() {
   ck.state.beta = 0.25f;
   ck.state.obs_count = 123.5;
   ck.state.ret_var = 3.5;
-  for (size_t k = 0; k < ck.state.adam_m.size(); ++k) ck.state.adam_m[k] = 0.001f * k;
+  for (size_t k = 0; k < ck.state.adam_m.size(); ++k)
+    ck.state.adam_m[k] = 0.001f * k;
   ck.state.episode_length = {1, 2, 3};
   return ck;
 }

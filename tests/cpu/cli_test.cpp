@@ -13,15 +13,9 @@ namespace stampede {
 namespace {
 
 using testing::CliRun;
+using testing::expect_usage_error;
 using testing::run_cli_args;
 using testing::ScratchDir;
-
-void expect_usage_error(const CliRun& r, const std::string& fragment) {
-  EXPECT_EQ(r.code, 2) << r.err;
-  EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
-  // exactly one error line, no stack of messages
-  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
-}
 
 TEST(Cli, UnknownEnvNamesTheAvailableOnes) {
   expect_usage_error(run_cli_args({"train", "--env", "hopperz"}), "available: cartpole");
@@ -39,9 +33,9 @@ TEST(Cli, OutOfRangeAndMalformedValues) {
   expect_usage_error(run_cli_args({"train", "--num-envs", "many"}), "many");
   expect_usage_error(run_cli_args({"train", "--objective", "ppo2"}), "unknown objective 'ppo2'");
   expect_usage_error(run_cli_args({"train", "--device", "tpu"}), "unknown device 'tpu'");
-  expect_usage_error(run_cli_args({"train", "--minibatch-size", "5000", "--num-envs", "2",
-                                   "--num-steps", "16"}),
-                     "exceeds the batch");
+  expect_usage_error(
+      run_cli_args({"train", "--minibatch-size", "5000", "--num-envs", "2", "--num-steps", "16"}),
+      "exceeds the batch");
   expect_usage_error(run_cli_args({"train", "--actor-hidden", "64,0"}), "width 0");
 }
 
@@ -65,9 +59,9 @@ TEST(Cli, ConfigFileValuesApplyAndCommandLineWins) {
   std::ofstream(dir.sub("c.toml")) << "env = \"pendulum\"\nnum_envs = 2\nnum_steps = 32\n"
                                       "minibatch_size = 32\nactor_hidden = [8, 4]\n"
                                       "lr_decay = false\n";
-  const CliRun r = run_cli_args({"train", "--config", dir.sub("c.toml"), "--num-envs", "3",
-                                 "--total-steps", "96", "--run-dir", dir.sub("run"), "-q",
-                                 "--device", "cpu"});
+  const CliRun r =
+      run_cli_args({"train", "--config", dir.sub("c.toml"), "--num-envs", "3", "--total-steps",
+                    "96", "--run-dir", dir.sub("run"), "-q", "--device", "cpu"});
   ASSERT_EQ(r.code, 0) << r.err;
   const Checkpoint ck = load_checkpoint(dir.sub("run/checkpoint.bin"));
   EXPECT_EQ(ck.config.env, "pendulum");
@@ -83,8 +77,8 @@ TEST(Cli, TunedConfigsParse) {
                            "mountain_car_continuous.toml", "inverted_pendulum.toml",
                            "inverted_double_pendulum.toml", "reacher.toml", "swimmer.toml"}) {
     ScratchDir dir("cfg");
-    const CliRun r = run_cli_args({"train", "--config", testing::config_path(name),
-                                   "--total-steps", "0", "--run-dir", dir.sub("run")});
+    const CliRun r = run_cli_args({"train", "--config", testing::config_path(name), "--total-steps",
+                                   "0", "--run-dir", dir.sub("run")});
     // total_steps 0 is below one iteration: the config itself parsed, validation caught the 0
     expect_usage_error(r, "total_steps = 0");
   }
@@ -120,8 +114,7 @@ TEST(Cli, ModelCommandSummarisesAndRejectsBadFiles) {
   EXPECT_NE(ok.out.find("can drive task swimmer"), std::string::npos) << ok.out;
 
   expect_usage_error(run_cli_args({"model", swimmer, "--env", "reacher"}), "does not have");
-  expect_usage_error(run_cli_args({"model", swimmer, "--env", "cartpole"}),
-                     "not a MuJoCo task");
+  expect_usage_error(run_cli_args({"model", swimmer, "--env", "cartpole"}), "not a MuJoCo task");
   expect_usage_error(run_cli_args({"model", dir.sub("none.xml")}), "none.xml");
 
   std::ofstream(dir.sub("broken.xml")) << "<mujoco>\n<worldbody>\n<body>\n</mujoco>\n";

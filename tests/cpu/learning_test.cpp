@@ -16,22 +16,28 @@ using testing::ScratchDir;
 
 double train_and_evaluate(const std::string& env, int episodes = 50) {
   ScratchDir dir("learn-" + env);
-  const auto r = run_cli_args({"train", "--config", testing::config_path(env + ".toml"),
-                               "--device", "cpu", "--run-dir", dir.sub("run"), "-q"});
+  const auto r = run_cli_args({"train", "--config", testing::config_path(env + ".toml"), "--device",
+                               "cpu", "--run-dir", dir.sub("run"), "-q"});
   EXPECT_EQ(r.code, 0) << r.err;
   std::printf("%s", r.out.c_str());
   const Checkpoint ck = load_checkpoint(dir.sub("run/checkpoint.bin"));
   const EvalResult eval = evaluate_policy(ck, episodes, false, 2024);
-  std::printf("%s: evaluation mean return %.2f +/- %.2f over %d episodes\n", env.c_str(),
-              eval.mean, eval.std, episodes);
+  std::printf("%s: evaluation mean return %.2f +/- %.2f over %d episodes\n", env.c_str(), eval.mean,
+              eval.std, episodes);
   return eval.mean;
 }
 
-TEST(Learning, CartPoleReaches475) { EXPECT_GE(train_and_evaluate("cartpole"), 475.0); }
+TEST(Learning, CartPoleReaches475) {
+  EXPECT_GE(train_and_evaluate("cartpole"), 475.0);
+}
 
-TEST(Learning, AcrobotReachesMinus100) { EXPECT_GE(train_and_evaluate("acrobot"), -100.0); }
+TEST(Learning, AcrobotReachesMinus100) {
+  EXPECT_GE(train_and_evaluate("acrobot"), -100.0);
+}
 
-TEST(Learning, PendulumReachesMinus300) { EXPECT_GE(train_and_evaluate("pendulum"), -300.0); }
+TEST(Learning, PendulumReachesMinus300) {
+  EXPECT_GE(train_and_evaluate("pendulum"), -300.0);
+}
 
 TEST(Learning, InvertedPendulumReaches950) {
   EXPECT_GE(train_and_evaluate("inverted_pendulum", 20), 950.0);
@@ -41,9 +47,13 @@ TEST(Learning, InvertedDoublePendulumReaches9000) {
   EXPECT_GE(train_and_evaluate("inverted_double_pendulum", 20), 9000.0);
 }
 
-TEST(Learning, ReacherReachesMinus5) { EXPECT_GE(train_and_evaluate("reacher", 50), -5.0); }
+TEST(Learning, ReacherReachesMinus5) {
+  EXPECT_GE(train_and_evaluate("reacher", 50), -5.0);
+}
 
-TEST(Learning, SwimmerReaches100) { EXPECT_GE(train_and_evaluate("swimmer", 10), 100.0); }
+TEST(Learning, SwimmerReaches100) {
+  EXPECT_GE(train_and_evaluate("swimmer", 10), 100.0);
+}
 
 }  // namespace
 }  // namespace stampede

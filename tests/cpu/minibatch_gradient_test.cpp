@@ -22,9 +22,9 @@
 namespace stampede {
 namespace {
 
-using testing::FdResult;
 using testing::fd_agrees;
 using testing::fd_two_steps;
+using testing::FdResult;
 using testing::mlp_shape;
 using testing::random_mlp_params;
 using testing::uniform;

@@ -37,26 +37,6 @@ TrainOptions quiet() {
   return o;
 }
 
-void expect_same_state(const TrainState& a, const TrainState& b) {
-  EXPECT_EQ(a.iteration, b.iteration);
-  EXPECT_EQ(a.global_step, b.global_step);
-  EXPECT_EQ(a.adam_step, b.adam_step);
-  EXPECT_EQ(a.beta, b.beta);
-  // bitwise equality: the resumed run must continue exactly
-  EXPECT_EQ(a.params, b.params);
-  EXPECT_EQ(a.adam_m, b.adam_m);
-  EXPECT_EQ(a.adam_v, b.adam_v);
-  EXPECT_EQ(a.obs_mean, b.obs_mean);
-  EXPECT_EQ(a.obs_var, b.obs_var);
-  EXPECT_EQ(a.obs_count, b.obs_count);
-  EXPECT_EQ(a.ret_var, b.ret_var);
-  EXPECT_EQ(a.ret_acc, b.ret_acc);
-  EXPECT_EQ(a.env_state, b.env_state);
-  EXPECT_EQ(a.env_obs, b.env_obs);
-  EXPECT_EQ(a.episode_length, b.episode_length);
-  EXPECT_EQ(a.episode_return, b.episode_return);
-}
-
 class ResumeTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
 TEST_P(ResumeTest, InterruptedAndResumedRunIsBitIdentical) {
@@ -83,7 +63,7 @@ TEST_P(ResumeTest, InterruptedAndResumedRunIsBitIdentical) {
   const Checkpoint a = load_checkpoint(checkpoint_path_in(straight.run_dir));
   const Checkpoint b = load_checkpoint(checkpoint_path_in(split.run_dir));
   EXPECT_EQ(a.state.iteration, 6);
-  expect_same_state(a.state, b.state);
+  testing::expect_same_train_state(a.state, b.state);
 }
 
 INSTANTIATE_TEST_SUITE_P(EnvsAndObjectives, ResumeTest,
@@ -159,7 +139,8 @@ TEST(Trainer, WritesConfigAndCsvLogAndRefusesToOverwriteARun) {
   std::getline(log, header);
   EXPECT_EQ(header.rfind("iteration,env_steps,wall_s,steps_per_s,episodes,mean_return", 0), 0u);
   int rows = 0;
-  while (std::getline(log, line)) ++rows;
+  while (std::getline(log, line))
+    ++rows;
   EXPECT_EQ(rows, 6);
   EXPECT_THROW(train(config, quiet(), sink), UsageError);
 }
