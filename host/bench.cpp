@@ -66,7 +66,7 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
 
   const double env_s = timed_median(o, [&] {
     for (int k = 0; k < o.env_steps; ++k, ++step) {
-      parallel_for(n, 1024, [&](int64_t i) {
+      parallel_for(n, step_envs_per_thread<Env>(), [&](int64_t i) {
         step_env(env, b, static_cast<int>(i), &actions[i * Env::kActDim], o.seed, step);
       });
     }
@@ -274,8 +274,10 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   }
   set_cpu_threads(o.threads);
   const std::string device = gpu ? g_bench_hooks.device_name() : "cpu";
-  const std::string threads = std::to_string(cpu_threads()) + " CPU threads";
-  out << "stampede bench: " << o.env << " on " << device << (gpu ? "" : " (" + threads + ")")
+  const int threads = cpu_threads();
+  const std::string cpu_threads_text =
+      ", " + std::to_string(threads) + (threads == 1 ? " CPU thread" : " CPU threads");
+  out << "stampede bench: " << o.env << " on " << device << (gpu ? "" : cpu_threads_text)
       << " (median of " << o.repeats << " after " << o.warmup
       << " warm-up; steps = transitions summed over envs)\n";
 

@@ -19,14 +19,9 @@ namespace stampede {
 
 namespace {
 
-// envs per thread below which a rollout phase stays on one thread: a policy evaluation costs a
-// few microseconds, a classic-control step tens of nanoseconds, a physics step microseconds
+// envs per thread below which the policy phases stay on one thread: a policy evaluation costs a
+// few microseconds (env steps: step_envs_per_thread)
 constexpr int64_t kEnvsPerThread = 4;
-template <class Env>
-constexpr int64_t step_envs_per_thread() {
-  if constexpr (requires(const Env& e) { e.model; }) return 4;
-  return 1024;
-}
 
 // batch moments of `count` rows of width `dim` (row-major), merged into running statistics
 void update_running_stats(const float* rows, int count, int dim, double* mean, double* var,

@@ -35,4 +35,12 @@ void parallel_for(int64_t count, int64_t min_per_thread, Fn&& fn) {
                     });
 }
 
+// envs per thread below which stepping a batch stays on one thread: a classic-control step costs
+// tens of nanoseconds, a physics step microseconds
+template <class Env>
+constexpr int64_t step_envs_per_thread() {
+  if constexpr (requires(const Env& e) { e.model; }) return 4;
+  return 1024;
+}
+
 }  // namespace stampede
