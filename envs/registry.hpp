@@ -3,6 +3,7 @@
 // never per step.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,7 @@ struct EnvSpec {
   std::string gym_id;  // Gymnasium's: CartPole-v1
   int obs_dim = 0;
   int act_dim = 0;
-  int num_actions = 0;  // discrete choices; 0 = continuous
+  int num_actions = 0;                         // discrete choices; 0 = continuous
   std::vector<float> action_low, action_high;  // continuous only
   int max_episode_steps = 0;
 
@@ -40,15 +41,26 @@ const EnvSpec* find_env(std::string_view name);
 // "cartpole, acrobot, ..." for error messages
 std::string env_names();
 
+// the tasks that run on the physics engine and so can take a user's MJCF model
+bool is_mujoco_task(std::string_view name);
+
+// the named task's spec, with the action bounds of `model` (its actuators' ctrlrange, as
+// Gymnasium derives them) when `model` is not null
+EnvSpec env_spec(std::string_view name, const Model* model);
+
 // checks that `model` could drive the named MuJoCo task (sizes, actuators); throws
 // TaskModelError naming `source` otherwise, or for a task that is not a MuJoCo task
 void check_task_model(std::string_view task, const Model& model, std::string_view source);
 
-// calls f(env) with an environment of the named type (by our name), ready to step on the host:
-// classic tasks default-constructed, MuJoCo tasks bound to their compiled model (host memory;
-// the CUDA backend swaps in a device copy)
+// calls f(env) with an environment of the named type (our name or the Gymnasium id), ready to
+// step on the host: classic tasks default-constructed, MuJoCo tasks bound to their compiled model
+// (host memory; the CUDA backend swaps in a device copy). Unknown names throw
+// std::invalid_argument (configs are validated before they get here).
 template <class F>
-decltype(auto) visit_env(std::string_view name, F&& f) {
+decltype(auto) visit_env(std::string_view name_or_id, F&& f) {
+  const EnvSpec* spec = find_env(name_or_id);
+  if (!spec) throw std::invalid_argument("unknown env '" + std::string(name_or_id) + "'");
+  const std::string_view name = spec->name;
   if (name == "cartpole") return f(CartPole{});
   if (name == "acrobot") return f(Acrobot{});
   if (name == "pendulum") return f(Pendulum{});
@@ -56,7 +68,23 @@ decltype(auto) visit_env(std::string_view name, F&& f) {
   if (name == "inverted_double_pendulum") return f(make_task<InvertedDoublePendulum>(name));
   if (name == "reacher") return f(make_task<Reacher>(name));
   if (name == "swimmer") return f(make_task<Swimmer>(name));
-  return f(MountainCarContinuous{});
+  if (name == "mountain_car_continuous") return f(MountainCarContinuous{});
+  throw std::invalid_argument("env '" + std::string(name) + "' has no visit_env case");
+}
+
+// as above, with a MuJoCo task bound to `model` rather than its embedded asset when `model` is
+// not null (a user's MJCF, already checked by check_task_model)
+template <class F>
+decltype(auto) visit_env(std::string_view name_or_id, const Model* model, F&& f) {
+  if (!model) return visit_env(name_or_id, f);
+  const EnvSpec* spec = find_env(name_or_id);
+  if (!spec) throw std::invalid_argument("unknown env '" + std::string(name_or_id) + "'");
+  const std::string_view name = spec->name;
+  if (name == "inverted_pendulum") return f(bind_task<InvertedPendulum>(*model, name));
+  if (name == "inverted_double_pendulum") return f(bind_task<InvertedDoublePendulum>(*model, name));
+  if (name == "reacher") return f(bind_task<Reacher>(*model, name));
+  if (name == "swimmer") return f(bind_task<Swimmer>(*model, name));
+  throw TaskModelError("'" + std::string(name) + "' is not a MuJoCo task; it takes no model");
 }
 
 }  // namespace stampede

@@ -5,6 +5,7 @@
 #include "envs/core/host_env_batch.hpp"
 #include "envs/registry.hpp"
 #include "host/ppo/running_stats.hpp"
+#include "host/task_model.hpp"
 
 namespace stampede {
 
@@ -104,7 +105,7 @@ TrainState initial_train_state(const TrainConfig& config) {
   s.ret_count = kRunningStatsInitialCount;
   s.ret_acc.assign(n, 0.0f);
 
-  visit_env(config.env, [&](auto env) {
+  visit_env(config.env, task_model(config), [&](auto env) {
     HostEnvBatch envs = HostEnvBatch::of<decltype(env)>(n);
     const EnvBatch batch = envs.view();
     for (int i = 0; i < n; ++i)

@@ -19,7 +19,7 @@ struct TrainState {
   int64_t iteration = 0;    // completed iterations
   int64_t global_step = 0;  // vectorised env steps taken (each is num_envs transitions)
   int64_t adam_step = 0;
-  float beta = 1.0f;        // KL penalty coefficient (kl_adaptive adapts it)
+  float beta = 1.0f;  // KL penalty coefficient (kl_adaptive adapts it)
 
   std::vector<float> params;  // [P] flat, see PolicyLayout
   std::vector<float> adam_m;  // [P]
@@ -30,27 +30,27 @@ struct TrainState {
   double ret_mean = 0.0, ret_var = 1.0, ret_count = 0.0;
   std::vector<float> ret_acc;  // [N] discounted return per env, for reward scaling
 
-  std::vector<float> env_state;           // [state_dim, N]
-  std::vector<float> env_obs;             // [N, obs_dim]
-  std::vector<int32_t> episode_length;    // [N]
-  std::vector<float> episode_return;      // [N]
+  std::vector<float> env_state;         // [state_dim, N]
+  std::vector<float> env_obs;           // [N, obs_dim]
+  std::vector<int32_t> episode_length;  // [N]
+  std::vector<float> episode_return;    // [N]
 };
 
 // the one small struct read back per iteration
 struct IterationStats {
-  float policy_loss = 0.0f;   // -L_policy, mean over all minibatch samples of the update
+  float policy_loss = 0.0f;  // -L_policy, mean over all minibatch samples of the update
   float value_loss = 0.0f;
   float entropy = 0.0f;
-  float kl = 0.0f;            // mean KL[pi_old, pi] over the batch after the update
+  float kl = 0.0f;  // mean KL[pi_old, pi] over the batch after the update
   float clip_frac = 0.0f;
   float explained_var = 0.0f;
-  float grad_norm = 0.0f;     // mean global norm before clipping
-  float beta = 0.0f;          // KL coefficient after this iteration's adaptation
+  float grad_norm = 0.0f;  // mean global norm before clipping
+  float beta = 0.0f;       // KL coefficient after this iteration's adaptation
   float episode_return_sum = 0.0f;
   float episode_length_sum = 0.0f;
-  int32_t episodes = 0;       // episodes completed during the rollout
+  int32_t episodes = 0;          // episodes completed during the rollout
   int32_t bad_state_resets = 0;  // diverged physics states reset during the rollout
-  int32_t nonfinite = 0;      // nonzero: a loss or parameter became NaN or infinite
+  int32_t nonfinite = 0;         // nonzero: a loss or parameter became NaN or infinite
 };
 
 struct IterationControl {

@@ -82,9 +82,8 @@ void check_state_shapes(const TrainConfig& config, const TrainState& s) {
   const PolicyLayout layout = make_policy_layout(config);
   const size_t n = config.num_envs;
   const size_t p = layout.num_params();
-  const size_t state_dim = visit_env(config.env, [](auto env) {
-    return static_cast<size_t>(decltype(env)::kStateDim);
-  });
+  const size_t state_dim =
+      visit_env(config.env, [](auto env) { return static_cast<size_t>(decltype(env)::kStateDim); });
   const bool ok = s.params.size() == p && s.adam_m.size() == p && s.adam_v.size() == p &&
                   s.obs_mean.size() == static_cast<size_t>(layout.obs_dim) &&
                   s.obs_var.size() == static_cast<size_t>(layout.obs_dim) &&
@@ -132,7 +131,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
       target.parent_path() / (target.filename().string() + ".tmp." + std::to_string(::getpid()));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
     out.flush();
     if (!out) {
       std::error_code ignored;

@@ -87,6 +87,9 @@ void add_train_options(CLI::App* cmd, TrainFlags* f) {
   f->total_steps = cmd->add_option(names("total-steps"), c.total_steps,
                                    "environment steps to train for, summed over envs");
   hp(cmd->add_option(names("seed"), c.seed, "random seed"));
+  hp(cmd->add_option(names("model"), c.model,
+                     "MJCF file to use instead of a MuJoCo task's own model (same joints and "
+                     "actuators; see `stampede model FILE --env TASK`)"));
   f->device = cmd->add_option(names("device"), c.device, "cpu, cuda or auto");
   f->threads_option = cmd->add_option(names("threads"), f->threads, kThreadsHelp);
   hp(cmd->add_option(names("num-steps"), c.num_steps, "rollout length T per env per iteration"));

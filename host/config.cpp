@@ -25,9 +25,9 @@ void require(bool ok, const std::string& what) {
 
 void require_range(double value, double low, double high, const char* name,
                    const char* range_text) {
-  require(std::isfinite(value) && value >= low && value <= high,
-          std::string(name) + " = " + str(value) + " is out of range (expected " + range_text +
-              ")");
+  require(
+      std::isfinite(value) && value >= low && value <= high,
+      std::string(name) + " = " + str(value) + " is out of range (expected " + range_text + ")");
 }
 
 void require_widths(const std::vector<int>& widths, const char* name) {
@@ -58,13 +58,15 @@ void validate(const TrainConfig& c) {
   require(c.device == "cpu" || c.device == "cuda" || c.device == "auto",
           "unknown device '" + c.device + "' (expected cpu, cuda or auto)");
   c.objective_kind();
+  require(c.model.empty() || is_mujoco_task(c.env),
+          "--model applies to MuJoCo tasks; '" + c.env + "' is not one");
   require_range(c.num_envs, 1, 1 << 24, "num_envs", "1..16777216");
   require_range(c.num_steps, 1, 1 << 16, "num_steps", "1..65536");
   require_range(c.epochs, 1, 1000, "epochs", "1..1000");
   require_range(c.minibatch_size, 1, 1 << 26, "minibatch_size", "1..67108864");
   require(c.minibatch_size <= c.batch_size(),
-          "minibatch_size = " + str(c.minibatch_size) + " exceeds the batch num_envs * num_steps = " +
-              str(c.batch_size()));
+          "minibatch_size = " + str(c.minibatch_size) +
+              " exceeds the batch num_envs * num_steps = " + str(c.batch_size()));
   require(c.total_steps >= c.batch_size(),
           "total_steps = " + str(c.total_steps) +
               " is less than one iteration (num_envs * num_steps = " + str(c.batch_size()) + ")");
@@ -97,6 +99,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"total_steps", c.total_steps},
       {"seed", c.seed},
       {"device", c.device},
+      {"model", c.model},
+      {"model_xml", c.model_xml},
       {"num_steps", c.num_steps},
       {"epochs", c.epochs},
       {"minibatch_size", c.minibatch_size},
@@ -135,6 +139,8 @@ TrainConfig config_from_json(const nlohmann::json& j) {
     j.at("total_steps").get_to(c.total_steps);
     j.at("seed").get_to(c.seed);
     j.at("device").get_to(c.device);
+    c.model = j.value("model", std::string());  // absent from checkpoints before --model
+    c.model_xml = j.value("model_xml", std::string());
     j.at("num_steps").get_to(c.num_steps);
     j.at("epochs").get_to(c.epochs);
     j.at("minibatch_size").get_to(c.minibatch_size);

@@ -23,38 +23,42 @@ class UsageError : public std::runtime_error {
 struct TrainConfig {
   // task and scale
   std::string env = "cartpole";
-  int num_envs = 8;               // N
-  int64_t total_steps = 500000;   // environment transitions, summed over envs
+  int num_envs = 8;              // N
+  int64_t total_steps = 500000;  // environment transitions, summed over envs
   uint64_t seed = 1;
-  std::string device = "auto";    // cpu | cuda | auto
+  std::string device = "auto";  // cpu | cuda | auto
+  // a MuJoCo task's MJCF model instead of its embedded one: the path as given, and the file's
+  // text read at the start of the run (kept in checkpoints, so resume and eval need no file)
+  std::string model;
+  std::string model_xml;
 
   // rollout and optimisation
-  int num_steps = 128;            // T, steps per env per iteration
-  int epochs = 4;                 // K
-  int minibatch_size = 256;       // M
+  int num_steps = 128;       // T, steps per env per iteration
+  int epochs = 4;            // K
+  int minibatch_size = 256;  // M
   float learning_rate = 2.5e-4f;
-  bool lr_decay = true;           // linear decay to 0 over the run
+  bool lr_decay = true;  // linear decay to 0 over the run
   float adam_eps = 1e-5f;
-  float max_grad_norm = 0.5f;     // global gradient-norm clipping; <= 0 disables
+  float max_grad_norm = 0.5f;  // global gradient-norm clipping; <= 0 disables
 
   // returns and advantages
   float gamma = 0.99f;
   float gae_lambda = 0.95f;
-  bool norm_adv = true;           // per-minibatch advantage normalisation
+  bool norm_adv = true;  // per-minibatch advantage normalisation
 
   // objective
   std::string objective = "clip";  // clip | kl_adaptive | kl_fixed | none
   float clip_eps = 0.2f;
-  float kl_target = 0.01f;        // d_targ for kl_adaptive
-  float kl_beta = 1.0f;           // initial beta (kl_adaptive) or beta (kl_fixed)
-  float vf_coef = 0.5f;           // c1
-  float ent_coef = 0.01f;         // c2
-  float value_clip = 0.2f;        // <= 0: unclipped value loss
+  float kl_target = 0.01f;  // d_targ for kl_adaptive
+  float kl_beta = 1.0f;     // initial beta (kl_adaptive) or beta (kl_fixed)
+  float vf_coef = 0.5f;     // c1
+  float ent_coef = 0.01f;   // c2
+  float value_clip = 0.2f;  // <= 0: unclipped value loss
 
   // normalisation
   bool norm_obs = true;
   float obs_clip = 10.0f;
-  bool norm_reward = false;       // return-based reward scaling
+  bool norm_reward = false;  // return-based reward scaling
   float reward_clip = 10.0f;
 
   // networks
@@ -63,9 +67,9 @@ struct TrainConfig {
   float init_log_std = 0.0f;
 
   // bookkeeping
-  std::string run_dir;            // empty: runs/<env>-<timestamp>
-  int checkpoint_every = 50;      // iterations between checkpoints (and one at the end)
-  std::string profile_iters;      // "A:B": cudaProfilerStart before A, Stop after B (CUDA)
+  std::string run_dir;        // empty: runs/<env>-<timestamp>
+  int checkpoint_every = 50;  // iterations between checkpoints (and one at the end)
+  std::string profile_iters;  // "A:B": cudaProfilerStart before A, Stop after B (CUDA)
 
   int64_t batch_size() const { return static_cast<int64_t>(num_envs) * num_steps; }
   int64_t num_iterations() const { return total_steps / batch_size(); }

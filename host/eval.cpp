@@ -8,6 +8,7 @@
 #include "host/cpu/parallel.hpp"
 #include "host/ppo/distributions.hpp"
 #include "host/ppo/running_stats.hpp"
+#include "host/task_model.hpp"
 
 namespace stampede {
 
@@ -18,7 +19,7 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
                         uint64_t seed) {
   const TrainConfig& config = ck.config;
   const PolicyLayout layout = make_policy_layout(config);
-  const EnvSpec& spec = *find_env(config.env);
+  const EnvSpec spec = task_spec(config);
   const float* params = ck.state.params.data();
   const int n = episodes;  // one environment per episode, each run to its first end
 
@@ -78,7 +79,7 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
 
 EvalResult evaluate_policy(const Checkpoint& checkpoint, int episodes, bool stochastic,
                            uint64_t seed) {
-  return visit_env(checkpoint.config.env, [&](auto env) {
+  return visit_env(checkpoint.config.env, task_model(checkpoint.config), [&](auto env) {
     return evaluate_env(env, checkpoint, episodes, stochastic, seed);
   });
 }

@@ -13,10 +13,14 @@ namespace {
 
 const char* joint_type_name(int type) {
   switch (type) {
-    case kJntFree: return "free";
-    case kJntBall: return "ball";
-    case kJntSlide: return "slide";
-    default: return "hinge";
+    case kJntFree:
+      return "free";
+    case kJntBall:
+      return "ball";
+    case kJntSlide:
+      return "slide";
+    default:
+      return "hinge";
   }
 }
 
@@ -37,9 +41,9 @@ int run_model_command(const std::string& path, const std::string& task, std::ost
   } catch (const TaskModelError& e) {
     throw UsageError(e.what());
   }
-  out << std::fixed << std::setprecision(4) << path << ": nq " << m.nq << ", nv " << m.nv
-      << ", nu " << m.nu << ", " << m.nbody << " bodies, " << m.ngeom << " geoms; timestep "
-      << m.opt.timestep << ", " << (m.opt.integrator == kIntRK4 ? "RK4" : "Euler") << "\n";
+  out << std::fixed << std::setprecision(4) << path << ": nq " << m.nq << ", nv " << m.nv << ", nu "
+      << m.nu << ", " << m.nbody << " bodies, " << m.ngeom << " geoms; timestep " << m.opt.timestep
+      << ", " << (m.opt.integrator == kIntRK4 ? "RK4" : "Euler") << "\n";
   for (int b = 1; b < m.nbody; ++b) {
     out << "  body " << or_index(names.body[b], b) << ": mass " << m.body_mass[b] << "\n";
   }

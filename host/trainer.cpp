@@ -15,7 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "envs/registry.hpp"
 #include "host/checkpoint.hpp"
+#include "host/task_model.hpp"
 
 namespace stampede {
 
@@ -68,9 +70,12 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
     if (overrides.total_steps) config.total_steps = requested.total_steps;
     if (overrides.device) config.device = requested.device;
     validate(config);
+    config.env = find_env(config.env)->name;
     start = std::move(ck.state);
   } else {
     validate(config);
+    config.env = find_env(config.env)->name;  // our name in checkpoints and logs, not the Gym id
+    load_task_model(&config);
     if (config.run_dir.empty()) config.run_dir = default_run_dir(config.env);
     if (fs::exists(checkpoint_path_in(config.run_dir))) {
       throw UsageError("run directory '" + config.run_dir +

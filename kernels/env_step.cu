@@ -8,8 +8,9 @@ namespace stampede {
 template <class Env>
 void launch_env_step_typed(const Env& env, const EnvStepParams& p, cudaStream_t stream);
 
-void launch_env_step(const std::string& env_name, const EnvStepParams& p, cudaStream_t stream) {
-  visit_env(env_name, [&](auto env) { launch_env_step_typed(env, p, stream); });
+void launch_env_step(const std::string& env_name, const Model* model, const EnvStepParams& p,
+                     cudaStream_t stream) {
+  visit_env(env_name, model, [&](auto env) { launch_env_step_typed(env, p, stream); });
 }
 
 }  // namespace stampede

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "envs/core/env_batch.hpp"
+#include "envs/physics/model.hpp"
 #include "host/backend.hpp"
 #include "host/ppo/gae.hpp"
 #include "host/ppo/policy_layout.hpp"
@@ -46,7 +47,9 @@ struct EnvStepParams {
   int step_offset = 0;                 // t
 };
 // dispatches on the environment name once (host side), one thread per env
-void launch_env_step(const std::string& env, const EnvStepParams& p, cudaStream_t stream);
+// `model`: a --model run's host model, or nullptr for the task's embedded one
+void launch_env_step(const std::string& env, const Model* model, const EnvStepParams& p,
+                     cudaStream_t stream);
 
 // --- act.cu ------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@
 #include "host/cpu/update_cpu.hpp"
 #include "host/ppo/distributions.hpp"
 #include "host/ppo/running_stats.hpp"
+#include "host/task_model.hpp"
 
 namespace stampede {
 
@@ -47,7 +48,7 @@ class CpuBackend final : public Backend {
   CpuBackend(const Env& env, const TrainConfig& config)
       : env_(env), config_(config), layout_(make_policy_layout(config)) {
     const int n = config.num_envs;
-    const EnvSpec& spec = *find_env(config.env);
+    const EnvSpec spec = task_spec(config);
     action_low_ = spec.action_low;
     action_high_ = spec.action_high;
     envs_ = HostEnvBatch::of<Env>(n);
@@ -231,7 +232,7 @@ class CpuBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_cpu_backend(const TrainConfig& config) {
-  return visit_env(config.env, [&](auto env) -> std::unique_ptr<Backend> {
+  return visit_env(config.env, task_model(config), [&](auto env) -> std::unique_ptr<Backend> {
     return std::make_unique<CpuBackend<decltype(env)>>(env, config);
   });
 }

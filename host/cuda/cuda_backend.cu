@@ -12,6 +12,7 @@
 #include "host/cuda/cuda_backend_impl.hpp"
 #include "host/cuda/device_env.hpp"
 #include "host/cuda/nvtx.hpp"
+#include "host/task_model.hpp"
 #include "kernels/ppo_update_cublas.hpp"
 
 namespace stampede {
@@ -134,7 +135,9 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
   head_ = layout_.head_dim();
   num_params_ = layout_.num_params();
   minibatches_ = static_cast<int>(tn_ / config.minibatch_size);
-  visit_env(config.env, [&](auto env) {
+  model_ = task_model(config);
+  spec_ = task_spec(config);
+  visit_env(config.env, model_, [&](auto env) {
     state_dim_ = decltype(env)::kStateDim;
     device_env(env);  // upload a MuJoCo task's model now, never during graph capture
   });

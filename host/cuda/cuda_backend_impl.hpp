@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "envs/registry.hpp"
 #include "host/backend.hpp"
 #include "host/cpu/update_cpu.hpp"
 #include "host/cuda/device_buffer.hpp"
@@ -72,6 +73,8 @@ class CudaBackend final : public Backend {
   TrainConfig config_;
   CudaBackendOptions options_;
   PolicyLayout layout_;
+  const Model* model_ = nullptr;  // a --model run's host model (nullptr: the task's embedded one)
+  EnvSpec spec_;                  // with the model's action bounds
   std::string device_name_;
   UpdatePath path_ = UpdatePath::kFused;
   int n_ = 0, t_ = 0, obs_dim_ = 0, act_dim_ = 0, head_ = 0, state_dim_ = 0;

@@ -28,7 +28,7 @@ void CudaBackend::obs_stats() {
 
 void CudaBackend::act_step(int t) {
   STAMPEDE_NVTX_RANGE("act");
-  const EnvSpec& spec = *find_env(config_.env);
+  const EnvSpec& spec = spec_;
   const bool bootstrap = t == t_;
   const int64_t row = static_cast<int64_t>(std::min(t, t_ - 1)) * n_;
   ActParams p;
@@ -86,7 +86,7 @@ void CudaBackend::launch_env_step(int t, int step_offset, bool to_rollout) {
   p.seed = config_.seed;
   p.step_base = &control_.get()->global_step;
   p.step_offset = step_offset;
-  stampede::launch_env_step(config_.env, p, stream_);
+  stampede::launch_env_step(config_.env, model_, p, stream_);
 }
 
 void CudaBackend::rollout() {

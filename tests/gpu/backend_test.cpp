@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "gpu_test_common.hpp"
@@ -56,6 +57,36 @@ TEST_F(BackendTest, RolloutParityWithCpuOnClassicTasks) {
     EXPECT_EQ(b.global_step, a.global_step);
     EXPECT_EQ(b.adam_step, a.adam_step);
   }
+}
+
+// `train --model`: the device steps the user's model (uploaded from the config's text), so the
+// GPU follows the CPU on it and departs from the embedded model's run
+TEST_F(BackendTest, UserModelRolloutMatchesCpu) {
+  std::ifstream in(std::string(STAMPEDE_SOURCE_DIR) + "/envs/assets/swimmer.xml");
+  std::ostringstream xml;
+  xml << in.rdbuf();
+  std::string weak = xml.str();
+  for (size_t at = weak.find("gear=\"150.0\""); at != std::string::npos;
+       at = weak.find("gear=\"150.0\"", at))
+    weak.replace(at, 12, "gear=\"90.00\"");
+  ASSERT_NE(weak, xml.str());
+
+  TrainConfig c = small_config("swimmer", 16, 8);
+  c.model = "weak_swimmer.xml";
+  c.model_xml = weak;
+  std::unique_ptr<Backend> cpu = make_cpu_backend(c);
+  CudaBackend gpu(c);
+  cpu->run_iteration(IterationControl{0, c.learning_rate});
+  gpu.run_iteration(IterationControl{0, c.learning_rate});
+  const TrainState a = cpu->save_state(), b = gpu.save_state();
+  EXPECT_LE(rel_error(b.env_state, a.env_state), 1e-4);
+
+  TrainConfig embedded = c;
+  embedded.model.clear();
+  embedded.model_xml.clear();
+  CudaBackend gpu_embedded(embedded);
+  gpu_embedded.run_iteration(IterationControl{0, c.learning_rate});
+  EXPECT_GT(rel_error(gpu_embedded.save_state().env_state, b.env_state), 1e-3);
 }
 
 TEST_F(BackendTest, TwoRunsOfOneSeedAreBitIdentical) {

@@ -79,7 +79,7 @@ void check_env_step(const Env& env, const std::string& name, double tol = 1e-5) 
   p.seed = 5;
   p.step_base = d_step.get();
   p.step_offset = 34;
-  launch_env_step(name, p, st);
+  launch_env_step(name, nullptr, p, st);
   CUDA_CHECK(cudaDeviceSynchronize());
 
   EXPECT_LE(rel_error(d_state.download(st), cpu.state), tol) << name;

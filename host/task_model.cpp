@@ -1,0 +1,62 @@
+#include "host/task_model.hpp"
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+
+#include "envs/physics/mjcf_loader.hpp"
+
+namespace stampede {
+
+namespace {
+
+// compiles `xml` and checks it against the task; UsageError naming `source`
+std::unique_ptr<Model> compile_task_model(const std::string& xml, const std::string& task,
+                                          const std::string& source) {
+  try {
+    auto model = std::make_unique<Model>(load_mjcf_string(xml, nullptr, source));
+    check_task_model(task, *model, source);
+    return model;
+  } catch (const MjcfError& e) {
+    throw UsageError(e.what());
+  } catch (const TaskModelError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+}  // namespace
+
+void load_task_model(TrainConfig* config) {
+  if (config->model.empty()) return;
+  std::ifstream in(config->model, std::ios::binary);
+  if (!in) throw UsageError("cannot read model file '" + config->model + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  config->model_xml = text.str();
+  compile_task_model(config->model_xml, config->env, config->model);
+}
+
+const Model* task_model(const TrainConfig& config) {
+  if (config.model_xml.empty()) return nullptr;
+  // keyed by text and task, so a process that trains or evaluates several runs keeps each apart;
+  // the models live as long as the process, as the CUDA backend's device copies do
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<Model>> compiled;
+  std::lock_guard<std::mutex> lock(mutex);
+  const std::string key = config.env + '\n' + config.model_xml;
+  auto found = compiled.find(key);
+  if (found == compiled.end()) {
+    found =
+        compiled.emplace(key, compile_task_model(config.model_xml, config.env, config.model)).first;
+  }
+  return found->second.get();
+}
+
+EnvSpec task_spec(const TrainConfig& config) {
+  return env_spec(config.env, task_model(config));
+}
+
+}  // namespace stampede
