@@ -53,29 +53,21 @@ void check_task_model(std::string_view task, const Model& model, std::string_vie
                          "' is not a MuJoCo task, so it takes no model (those are: "
                          "inverted_pendulum, inverted_double_pendulum, reacher, swimmer)");
   }
-  const std::string& name = find_env(task)->name;
-  if (name == "inverted_pendulum") bind_task<InvertedPendulum>(model, source);
-  if (name == "inverted_double_pendulum") bind_task<InvertedDoublePendulum>(model, source);
-  if (name == "reacher") bind_task<Reacher>(model, source);
-  if (name == "swimmer") bind_task<Swimmer>(model, source);
+  visit_env(task, [&](auto env) {
+    if constexpr (PhysicsTask<decltype(env)>) bind_task<decltype(env)>(model, source);
+  });
 }
 
 bool is_mujoco_task(std::string_view name_or_id) {
-  const EnvSpec* spec = find_env(name_or_id);
-  const std::string_view name = spec ? std::string_view(spec->name) : name_or_id;
-  return name == "inverted_pendulum" || name == "inverted_double_pendulum" || name == "reacher" ||
-         name == "swimmer";
+  return find_env(name_or_id) &&
+         visit_env(name_or_id, [](auto env) { return PhysicsTask<decltype(env)>; });
 }
 
 EnvSpec env_spec(std::string_view name, const Model* model) {
-  EnvSpec spec = *find_env(name);
-  if (model && !spec.discrete()) {
-    for (int j = 0; j < spec.act_dim; ++j) {
-      spec.action_low[j] = model->actuator_ctrlrange[j][0];
-      spec.action_high[j] = model->actuator_ctrlrange[j][1];
-    }
-  }
-  return spec;
+  const EnvSpec& named = *find_env(name);
+  return visit_env(name, model, [&](auto env) {
+    return make_spec(env, named.name.c_str(), named.gym_id.c_str());
+  });
 }
 
 std::string env_names() {

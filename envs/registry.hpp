@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "envs/classic/acrobot.hpp"
@@ -52,39 +53,44 @@ EnvSpec env_spec(std::string_view name, const Model* model);
 // TaskModelError naming `source` otherwise, or for a task that is not a MuJoCo task
 void check_task_model(std::string_view task, const Model& model, std::string_view source);
 
+// a MuJoCo task bound to `model`, or to its embedded asset when `model` is null
+template <class Env>
+Env task_env(std::string_view name, const Model* model) {
+  return model ? bind_task<Env>(*model, name) : make_task<Env>(name);
+}
+
+// a classic-control task, which has no model to replace
+template <class Env>
+Env classic_env(std::string_view name, const Model* model) {
+  if (model) throw TaskModelError("'" + std::string(name) + "' is not a MuJoCo task; no model");
+  return Env{};
+}
+
 // calls f(env) with an environment of the named type (our name or the Gymnasium id), ready to
-// step on the host: classic tasks default-constructed, MuJoCo tasks bound to their compiled model
-// (host memory; the CUDA backend swaps in a device copy). Unknown names throw
-// std::invalid_argument (configs are validated before they get here).
+// step on the host: classic tasks default-constructed, MuJoCo tasks bound to `model` (a user's
+// MJCF, already checked by check_task_model) or, when it is null, to their embedded asset (host
+// memory; the CUDA backend swaps in a device copy). Unknown names throw std::invalid_argument
+// (configs are validated before they get here).
 template <class F>
-decltype(auto) visit_env(std::string_view name_or_id, F&& f) {
+decltype(auto) visit_env(std::string_view name_or_id, const Model* model, F&& f) {
   const EnvSpec* spec = find_env(name_or_id);
   if (!spec) throw std::invalid_argument("unknown env '" + std::string(name_or_id) + "'");
   const std::string_view name = spec->name;
-  if (name == "cartpole") return f(CartPole{});
-  if (name == "acrobot") return f(Acrobot{});
-  if (name == "pendulum") return f(Pendulum{});
-  if (name == "inverted_pendulum") return f(make_task<InvertedPendulum>(name));
-  if (name == "inverted_double_pendulum") return f(make_task<InvertedDoublePendulum>(name));
-  if (name == "reacher") return f(make_task<Reacher>(name));
-  if (name == "swimmer") return f(make_task<Swimmer>(name));
-  if (name == "mountain_car_continuous") return f(MountainCarContinuous{});
+  if (name == "cartpole") return f(classic_env<CartPole>(name, model));
+  if (name == "acrobot") return f(classic_env<Acrobot>(name, model));
+  if (name == "pendulum") return f(classic_env<Pendulum>(name, model));
+  if (name == "mountain_car_continuous") return f(classic_env<MountainCarContinuous>(name, model));
+  if (name == "inverted_pendulum") return f(task_env<InvertedPendulum>(name, model));
+  if (name == "inverted_double_pendulum") return f(task_env<InvertedDoublePendulum>(name, model));
+  if (name == "reacher") return f(task_env<Reacher>(name, model));
+  if (name == "swimmer") return f(task_env<Swimmer>(name, model));
   throw std::invalid_argument("env '" + std::string(name) + "' has no visit_env case");
 }
 
-// as above, with a MuJoCo task bound to `model` rather than its embedded asset when `model` is
-// not null (a user's MJCF, already checked by check_task_model)
+// the same with every task on its own model
 template <class F>
-decltype(auto) visit_env(std::string_view name_or_id, const Model* model, F&& f) {
-  if (!model) return visit_env(name_or_id, f);
-  const EnvSpec* spec = find_env(name_or_id);
-  if (!spec) throw std::invalid_argument("unknown env '" + std::string(name_or_id) + "'");
-  const std::string_view name = spec->name;
-  if (name == "inverted_pendulum") return f(bind_task<InvertedPendulum>(*model, name));
-  if (name == "inverted_double_pendulum") return f(bind_task<InvertedDoublePendulum>(*model, name));
-  if (name == "reacher") return f(bind_task<Reacher>(*model, name));
-  if (name == "swimmer") return f(bind_task<Swimmer>(*model, name));
-  throw TaskModelError("'" + std::string(name) + "' is not a MuJoCo task; it takes no model");
+decltype(auto) visit_env(std::string_view name_or_id, F&& f) {
+  return visit_env(name_or_id, nullptr, std::forward<F>(f));
 }
 
 }  // namespace stampede

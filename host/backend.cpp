@@ -110,12 +110,16 @@ TrainState initial_train_state(const TrainConfig& config) {
     const EnvBatch batch = envs.view();
     for (int i = 0; i < n; ++i)
       reset_env(env, batch, i, config.seed, 0);
-    s.env_state = std::move(envs.state);
-    s.env_obs = std::move(envs.obs);
-    s.episode_length = std::move(envs.episode_length);
-    s.episode_return = std::move(envs.episode_return);
+    store_env_batch(envs, &s);
   });
   return s;
+}
+
+void store_env_batch(const HostEnvBatch& envs, TrainState* state) {
+  state->env_state = envs.state;
+  state->env_obs = envs.obs;
+  state->episode_length = envs.episode_length;
+  state->episode_return = envs.episode_return;
 }
 
 void register_cuda_backend(const CudaBackendHooks& hooks) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "envs/core/host_env_batch.hpp"
 #include "host/config.hpp"
 #include "host/ppo/policy_layout.hpp"
 
@@ -73,6 +74,19 @@ PolicyLayout make_policy_layout(const TrainConfig& config);
 // the state a fresh run starts from: initialised parameters, reset environments; identical on
 // every backend, so CPU and GPU runs of one seed start from the same point
 TrainState initial_train_state(const TrainConfig& config);
+
+// host storage holding a copy of the environment part of `state` (states, observations,
+// episode counters), and that part written back
+template <class Env>
+HostEnvBatch env_batch_of(const TrainState& state) {
+  HostEnvBatch envs = HostEnvBatch::of<Env>(static_cast<int>(state.episode_length.size()));
+  envs.state = state.env_state;
+  envs.obs = state.env_obs;
+  envs.episode_length = state.episode_length;
+  envs.episode_return = state.episode_return;
+  return envs;
+}
+void store_env_batch(const HostEnvBatch& envs, TrainState* state);
 
 std::unique_ptr<Backend> make_cpu_backend(const TrainConfig& config);
 

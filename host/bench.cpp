@@ -53,11 +53,7 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
   const TrainConfig config = bench_train_config(o, n);
   TrainState s = initial_train_state(config);
   const PolicyLayout layout = make_policy_layout(config);
-  HostEnvBatch envs = HostEnvBatch::of<Env>(n);
-  envs.state = s.env_state;
-  envs.obs = s.env_obs;
-  envs.episode_length = s.episode_length;
-  envs.episode_return = s.episode_return;
+  HostEnvBatch envs = env_batch_of<Env>(s);
   const EnvBatch b = envs.view();
   std::vector<float> actions(static_cast<size_t>(n) * Env::kActDim, 0.0f);
   uint64_t step = 0;
@@ -76,7 +72,7 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
   const float* p = s.params.data();
   const double infer_s = timed_median(o, [&] {
     for (int k = 0; k < o.env_steps; ++k, ++step) {
-      parallel_for(n, 16, [&](int64_t i) {
+      parallel_for(n, kPolicyEnvsPerThread, [&](int64_t i) {
         float h[kMaxHeadDim], v, scratch[2 * kMaxLayerWidth], log_p[kMaxHeadDim];
         const float* x = &envs.obs[static_cast<size_t>(i) * Env::kObsDim];
         mlp_forward_row(p + layout.actor_offset(), layout.actor, x, h, scratch);
@@ -111,7 +107,7 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
 // controls in ctrlrange, as a loop of MuJoCo's mj_step would be timed; 0 for non-physics tasks
 template <class Env>
 double cpu_physics_sps(const Env& env, const BenchOptions& o) {
-  if constexpr (requires { env.model; }) {
+  if constexpr (PhysicsTask<Env>) {
     const Model& m = *env.model;
     typename Env::PhysData d;
     reset_data(m, d);
@@ -284,7 +280,7 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   nlohmann::json j;
   j["env"] = o.env;
   j["device"] = device;
-  j["cpu_threads"] = cpu_threads();
+  j["cpu_threads"] = threads;
   j["repeats"] = o.repeats;
   j["warmup"] = o.warmup;
   j["env_steps"] = o.env_steps;

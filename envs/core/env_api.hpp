@@ -29,4 +29,10 @@ struct StepOutcome {
   int32_t bad_state_resets = 0;
 };
 
+// a task that runs on the physics engine: it steps the compiled MJCF model it points at
+template <class Env>
+concept PhysicsTask = requires(const Env& env) {
+  env.model;
+};
+
 }  // namespace stampede

@@ -20,10 +20,6 @@ namespace stampede {
 
 namespace {
 
-// envs per thread below which the policy phases stay on one thread: a policy evaluation costs a
-// few microseconds (env steps: step_envs_per_thread)
-constexpr int64_t kEnvsPerThread = 4;
-
 // batch moments of `count` rows of width `dim` (row-major), merged into running statistics
 void update_running_stats(const float* rows, int count, int dim, double* mean, double* var,
                           double* running_count) {
@@ -83,10 +79,7 @@ class CpuBackend final : public Backend {
     s.adam_v = learner_.adam_v;
     s.adam_step = learner_.adam_step;
     s.beta = learner_.beta;
-    s.env_state = envs_.state;
-    s.env_obs = envs_.obs;
-    s.episode_length = envs_.episode_length;
-    s.episode_return = envs_.episode_return;
+    store_env_batch(envs_, &s);
     return s;
   }
 
@@ -140,7 +133,7 @@ class CpuBackend final : public Backend {
     const float* actor = learner_.params.data() + layout_.actor_offset();
     const float* log_std = learner_.params.data() + layout_.log_std_offset();
     env_actions_.resize(static_cast<size_t>(n) * act_dim);
-    parallel_for(n, kEnvsPerThread, [&](int64_t i) {
+    parallel_for(n, kPolicyEnvsPerThread, [&](int64_t i) {
       float scratch[2 * kMaxLayerWidth], h[kMaxHeadDim], xn[Env::kObsDim];
       const int64_t k = static_cast<int64_t>(t) * n + i;
       if (t > 0 && rollout_.truncated[k - n]) {
@@ -206,7 +199,7 @@ class CpuBackend final : public Backend {
   void bootstrap_last() {
     const int n = config_.num_envs, obs_dim = Env::kObsDim;
     const int64_t last = static_cast<int64_t>(config_.num_steps - 1) * n;
-    parallel_for(n, kEnvsPerThread, [&](int64_t i) {
+    parallel_for(n, kPolicyEnvsPerThread, [&](int64_t i) {
       float xn[Env::kObsDim];
       normalize(&envs_.obs[i * obs_dim], xn);
       rollout_.last_values[i] = critic_value(xn);

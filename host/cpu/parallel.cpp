@@ -1,7 +1,9 @@
 #include "host/cpu/parallel.hpp"
 
 #include <tbb/global_control.h>
+#include <tbb/info.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -12,6 +14,8 @@ namespace stampede {
 namespace {
 
 std::unique_ptr<tbb::global_control> g_limit;  // absent: TBB's default, every hardware thread
+// the count in force, kept here because parallel_for asks for it on every loop
+std::atomic<int> g_threads{tbb::info::default_concurrency()};
 
 }  // namespace
 
@@ -25,11 +29,11 @@ void set_cpu_threads(int threads) {
     g_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     static_cast<size_t>(threads));
   }
+  g_threads = threads > 0 ? threads : tbb::info::default_concurrency();
 }
 
 int cpu_threads() {
-  return static_cast<int>(
-      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+  return g_threads;
 }
 
 }  // namespace stampede

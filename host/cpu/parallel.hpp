@@ -10,6 +10,8 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "envs/core/env_api.hpp"
+
 namespace stampede {
 
 constexpr int kMaxCpuThreads = 1024;
@@ -35,11 +37,15 @@ void parallel_for(int64_t count, int64_t min_per_thread, Fn&& fn) {
                     });
 }
 
+// envs per thread below which a policy phase (act, values) stays on one thread: one policy
+// evaluation costs a few microseconds
+constexpr int64_t kPolicyEnvsPerThread = 4;
+
 // envs per thread below which stepping a batch stays on one thread: a classic-control step costs
 // tens of nanoseconds, a physics step microseconds
 template <class Env>
 constexpr int64_t step_envs_per_thread() {
-  if constexpr (requires(const Env& e) { e.model; }) return 4;
+  if constexpr (PhysicsTask<Env>) return 4;
   return 1024;
 }
 

@@ -2,6 +2,7 @@
 // visit_env hands it over; kernels need the device copy. Classic tasks pass through unchanged.
 #pragma once
 
+#include "envs/core/env_api.hpp"
 #include "envs/physics/model.hpp"
 
 namespace stampede {
@@ -12,7 +13,7 @@ const Model* device_model(const Model* host);
 
 template <class Env>
 Env device_env(Env env) {
-  if constexpr (requires { env.model; }) env.model = device_model(env.model);
+  if constexpr (PhysicsTask<Env>) env.model = device_model(env.model);
   return env;
 }
 
