@@ -5,7 +5,6 @@
 #if defined(__CUDACC__) || defined(__CUDA_RUNTIME_H__)
 #error "tests/cuda_emu shims are for host compilers only; the CUDA toolkit's header is in use"
 #endif
-#define STAMPEDE_CUDA_EMU_RUNTIME_H 1
 
 #include "cuda_emu/device_builtins.h"
 #include "cuda_emu/launch.h"

@@ -11,7 +11,6 @@ namespace {
 // room for the largest per-thread locals, with margin: act_kernel<1024> keeps 21 KiB of arrays
 // (g++ -fstack-usage), a MuJoCo task's physics step 3 KiB; only touched pages cost memory
 constexpr size_t kFiberStackBytes = 128 << 10;
-constexpr int kWarpSize = 32;
 
 bool same_site(Site a, Site b) {
   return a.line == b.line && (a.file == b.file || std::strcmp(a.file, b.file) == 0);
@@ -38,9 +37,9 @@ void BlockScheduler::run(const GridLaunch& launch, bool reverse) {
     threads_[k].linear = k;
     threads_[k].idx = uint3{u % b.x, (u / b.x) % b.y, u / (b.x * b.y)};
   }
-  warps_.assign((n + kWarpSize - 1) / kWarpSize, Warp{});
+  warps_.assign((n + warpSize - 1) / warpSize, Warp{});
   for (size_t w = 0; w < warps_.size(); ++w) {
-    warps_[w].live = std::min(kWarpSize, n - static_cast<int>(w) * kWarpSize);
+    warps_[w].live = std::min(warpSize, n - static_cast<int>(w) * warpSize);
   }
   ready_.clear();
   workers_used_ = 0;
@@ -103,7 +102,7 @@ inline void BlockScheduler::wait(Thread& t, State state) {
 void BlockScheduler::thread_exited(Thread& t) {
   t.state = State::kDone;
   --live_;
-  const int warp = t.linear / kWarpSize;
+  const int warp = t.linear / warpSize;
   Warp& w = warps_[warp];
   --w.live;
   if (w.arrived > 0 && w.arrived == w.live) release_warp(warp);
@@ -111,8 +110,8 @@ void BlockScheduler::thread_exited(Thread& t) {
 }
 
 void BlockScheduler::release_warp(int warp) {
-  const int begin = warp * kWarpSize;
-  const int end = std::min(begin + kWarpSize, static_cast<int>(threads_.size()));
+  const int begin = warp * warpSize;
+  const int end = std::min(begin + warpSize, static_cast<int>(threads_.size()));
   const Thread* first = nullptr;
   for (int i = begin; i < end; ++i) {
     const int k = reverse_ ? begin + end - 1 - i : i;
@@ -128,10 +127,7 @@ void BlockScheduler::release_warp(int warp) {
             site_text(t.site) + ")");
     }
     if (!first) first = &t;
-    if (t.state == State::kAtWarpBarrier) {
-      t.state = State::kReady;
-      ready_.push_back(k);
-    }
+    if (t.state == State::kAtWarpBarrier) ready_.push_back(k);
   }
   warps_[warp].arrived = 0;
 }
@@ -150,16 +146,12 @@ void BlockScheduler::release_block() {
             "): a barrier in non-uniform control flow");
     }
     if (!first) first = &t;
-    if (t.state == State::kAtBlockBarrier) {
-      t.state = State::kReady;
-      ready_.push_back(t.linear);
-    }
+    if (t.state == State::kAtBlockBarrier) ready_.push_back(t.linear);
   }
   block_arrived_ = 0;
 }
 
 void BlockScheduler::sync_threads(Site site) {
-  if (!current_) fatal("__syncthreads() called outside a kernel");
   Thread& t = *current_;
   ++t.block_syncs;
   t.site = site;
@@ -196,10 +188,10 @@ int source_lane(Shuffle kind, int lane, unsigned int operand, int width) {
 
 void BlockScheduler::shuffle(Site site, Shuffle kind, unsigned int mask, const void* in, void* out,
                              int bytes, unsigned int operand, int width) {
-  if (!current_) fatal("a warp shuffle called outside a kernel");
   if (mask != 0xffffffffu) fatal("warp shuffles: only the full-warp mask is emulated");
-  if (width <= 0 || width > kWarpSize || (width & (width - 1)) != 0) {
-    fatal("warp shuffle width " + std::to_string(width) + " is not a power of two <= 32");
+  if (width <= 0 || width > warpSize || (width & (width - 1)) != 0) {
+    fatal("warp shuffle width " + std::to_string(width) +
+          " is not a power of two <= " + std::to_string(warpSize));
   }
   Thread& t = *current_;
   const uint32_t seq = ++t.shuffles;
@@ -207,15 +199,15 @@ void BlockScheduler::shuffle(Site site, Shuffle kind, unsigned int mask, const v
   const int parity = static_cast<int>(seq & 1);
   std::memcpy(&t.slot[parity], in, static_cast<size_t>(bytes));
   t.slot_bytes[parity] = bytes;
-  const int warp = t.linear / kWarpSize;
+  const int warp = t.linear / warpSize;
   if (++warps_[warp].arrived == warps_[warp].live) {
     release_warp(warp);
   } else {
     wait(t, State::kAtWarpBarrier);
   }
-  const int lane = t.linear % kWarpSize;
+  const int lane = t.linear % warpSize;
   const int src_lane = source_lane(kind, lane, operand, width);
-  const int src = warp * kWarpSize + src_lane;
+  const int src = warp * warpSize + src_lane;
   if (src >= static_cast<int>(threads_.size())) {
     fatal("warp shuffle: lane " + std::to_string(lane) + " reads lane " + std::to_string(src_lane) +
           ", which does not exist (the block has " + std::to_string(threads_.size()) + " threads)");

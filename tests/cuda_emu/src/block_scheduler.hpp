@@ -42,14 +42,9 @@ class BlockScheduler {
   std::string current_thread() const;
 
  private:
-  enum class State : uint8_t {
-    kUnstarted,
-    kReady,
-    kRunning,
-    kAtWarpBarrier,
-    kAtBlockBarrier,
-    kDone
-  };
+  // a released thread keeps its barrier state in ready_ until it runs again (enter): nothing
+  // reads the state of a thread there, as no barrier can complete without it
+  enum class State : uint8_t { kUnstarted, kRunning, kAtWarpBarrier, kAtBlockBarrier, kDone };
   struct Worker {
     boost::context::fiber cont;  // resumes this worker while it is suspended
   };

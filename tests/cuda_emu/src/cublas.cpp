@@ -4,15 +4,13 @@
 #include <cublas_v2.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "emu_internal.hpp"
 
 struct cublasContext {
   cudaStream_t stream = nullptr;
-  cublasMath_t math = CUBLAS_DEFAULT_MATH;
-  void* workspace = nullptr;
-  size_t workspace_bytes = 0;
 };
 
 namespace cuda_emu {
@@ -87,8 +85,7 @@ cublasStatus_t cublasGetStream(cublasHandle_t handle, cudaStream_t* stream) {
 
 cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode) {
   if (!handle) return CUBLAS_STATUS_NOT_INITIALIZED;
-  handle->math = mode;  // the emulation is always full fp32 (no TF32 to turn off)
-  return CUBLAS_STATUS_SUCCESS;
+  return CUBLAS_STATUS_SUCCESS;  // the emulation is always full fp32 (no TF32 to turn off)
 }
 
 cublasStatus_t cublasSetWorkspace(cublasHandle_t handle, void* workspace, size_t bytes) {
@@ -96,9 +93,7 @@ cublasStatus_t cublasSetWorkspace(cublasHandle_t handle, void* workspace, size_t
   if (bytes > 0 && !cuda_emu::is_device_range(workspace, bytes)) {
     return CUBLAS_STATUS_INVALID_VALUE;
   }
-  handle->workspace = workspace;
-  handle->workspace_bytes = bytes;
-  return CUBLAS_STATUS_SUCCESS;
+  return CUBLAS_STATUS_SUCCESS;  // checked, then unused: the emulated SGEMM needs no workspace
 }
 
 const char* cublasGetStatusString(cublasStatus_t status) {
@@ -139,12 +134,19 @@ cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t transa,
   }
   if (m == 0 || n == 0) return CUBLAS_STATUS_SUCCESS;
   const float a = *alpha, b = *beta;  // host pointer mode: read at the call, not at replay
+  const size_t a_bytes = cuda_emu::extent(a_rows, a_cols, lda) * sizeof(float);
+  const size_t b_bytes = cuda_emu::extent(b_rows, b_cols, ldb) * sizeof(float);
+  const size_t c_bytes = cuda_emu::extent(m, n, ldc) * sizeof(float);
+  // the emulation reads packed copies of A and B, so an aliased C would go unnoticed here
+  if (cuda_emu::overlaps(C, c_bytes, A, a_bytes) || cuda_emu::overlaps(C, c_bytes, B, b_bytes)) {
+    cuda_emu::fatal("cublasSgemm: C overlaps " +
+                    std::string(cuda_emu::overlaps(C, c_bytes, A, a_bytes) ? "A" : "B") +
+                    " (cuBLAS defines no result when the output aliases an input)");
+  }
   const cudaError_t e = cuda_emu::submit(handle->stream, [=] {
-    cuda_emu::require_device_range(A, cuda_emu::extent(a_rows, a_cols, lda) * sizeof(float),
-                                   "cublasSgemm A");
-    cuda_emu::require_device_range(B, cuda_emu::extent(b_rows, b_cols, ldb) * sizeof(float),
-                                   "cublasSgemm B");
-    cuda_emu::require_device_range(C, cuda_emu::extent(m, n, ldc) * sizeof(float), "cublasSgemm C");
+    cuda_emu::require_device_range(A, a_bytes, "cublasSgemm A");
+    cuda_emu::require_device_range(B, b_bytes, "cublasSgemm B");
+    cuda_emu::require_device_range(C, c_bytes, "cublasSgemm C");
     cuda_emu::sgemm(ta, tb, m, n, k, a, A, lda, B, ldb, b, C, ldc);
   });
   return e == cudaSuccess ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_EXECUTION_FAILED;

@@ -49,12 +49,12 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   prop->totalGlobalMem = total_bytes;
   prop->sharedMemPerBlock = cuda_emu::kSharedPerBlock;
   prop->regsPerBlock = 65536;
-  prop->warpSize = 32;
-  prop->maxThreadsPerBlock = 1024;
-  prop->maxThreadsDim[0] = prop->maxThreadsDim[1] = 1024;
-  prop->maxThreadsDim[2] = 64;
-  prop->maxGridSize[0] = 0x7fffffff;
-  prop->maxGridSize[1] = prop->maxGridSize[2] = 65535;
+  prop->warpSize = warpSize;
+  prop->maxThreadsPerBlock = static_cast<int>(cuda_emu::kMaxThreadsPerBlock);
+  for (int d = 0; d < 3; ++d) {
+    prop->maxThreadsDim[d] = static_cast<int>(cuda_emu::kMaxBlockDim[d]);
+    prop->maxGridSize[d] = static_cast<int>(cuda_emu::kMaxGridDim[d]);
+  }
   prop->major = 9;
   prop->minor = 0;
   prop->multiProcessorCount = cuda_emu::kMultiprocessors;
@@ -68,13 +68,13 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
   if (const cudaError_t e = cuda_emu::check_device(device)) return e;
   switch (attr) {
     case cudaDevAttrMaxThreadsPerBlock:
-      *value = 1024;
+      *value = static_cast<int>(cuda_emu::kMaxThreadsPerBlock);
       return cudaSuccess;
     case cudaDevAttrMaxSharedMemoryPerBlock:
       *value = static_cast<int>(cuda_emu::kSharedPerBlock);
       return cudaSuccess;
     case cudaDevAttrWarpSize:
-      *value = 32;
+      *value = warpSize;
       return cudaSuccess;
     case cudaDevAttrMultiProcessorCount:
       *value = cuda_emu::kMultiprocessors;

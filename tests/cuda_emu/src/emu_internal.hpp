@@ -2,15 +2,35 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "cuda_runtime.h"
 
 namespace cuda_emu {
 
-// shared memory per block: without opt-in, and the most cudaFuncSetAttribute may allow (sm_90)
+// --- the emulated device's limits (sm_90); the warp size is device_builtins.h's warpSize -----
+
+// shared memory per block: without opt-in, and the most cudaFuncSetAttribute may allow
 constexpr size_t kSharedPerBlock = 48 << 10;
 constexpr size_t kSharedPerBlockOptin = 227 << 10;
+constexpr unsigned int kMaxThreadsPerBlock = 1024;
+constexpr unsigned int kMaxBlockDim[3] = {1024, 1024, 64};
+constexpr unsigned int kMaxGridDim[3] = {0x7fffffff, 65535, 65535};
+
+// the byte every fresh allocation and dynamic shared memory is filled with: NaN as a float or
+// double, -1 as an integer, so reading what nobody wrote shows in the results
+constexpr unsigned char kPoison = 0xFF;
+
+constexpr size_t round_up(size_t n, size_t to) {
+  return (n + to - 1) / to * to;
+}
+
+// [a, a + a_bytes) and [b, b + b_bytes) share a byte
+inline bool overlaps(const void* a, size_t a_bytes, const void* b, size_t b_bytes) {
+  const uintptr_t x = reinterpret_cast<uintptr_t>(a), y = reinterpret_cast<uintptr_t>(b);
+  return a_bytes > 0 && b_bytes > 0 && x < y + b_bytes && y < x + a_bytes;
+}
 
 // --- errors.cpp: the per-host-thread last error, diagnostics ----------------------------------
 
@@ -35,9 +55,14 @@ bool is_pinned_range(const void* ptr, size_t bytes);
 // --- guard_pages.cpp: mappings whose overruns fault, with a readable report --------------------
 
 // `bytes` at `align` whose end touches an inaccessible page (and whose mapping starts with one),
-// so running past either end faults; `what` names the region in the fault report
+// so running past either end faults; `what` names the region in the fault report. The
+// region is round_up(bytes, align) long: the padding after `bytes` is filled with kPoison
+// (the caller fills the `bytes` it hands out) and check_padding finds writes into it.
 void* map_guarded(size_t bytes, size_t align, const char* what);
 void unmap_guarded(void* ptr);
+// fatal, naming `what` and `when`, unless the padding of the map_guarded(bytes, align) region
+// at `ptr` still holds kPoison everywhere (an overrun too short to reach the guard page)
+void check_padding(const void* ptr, size_t bytes, size_t align, const char* what, const char* when);
 // a SIGSEGV/SIGBUS handler (on an alternate stack of the calling thread) naming guard hits
 void install_fault_reporter();
 

@@ -25,14 +25,18 @@ thread_local const GridLaunch* t_grid = nullptr;
 thread_local void* t_dynamic_smem = nullptr;
 thread_local uint64_t t_launches = 0;
 
+constexpr size_t kSmemAlignment = 16;  // what kernels may assume of dynamic shared memory
+constexpr const char* kSmemName = "the block's dynamic shared memory (dynamicSmemBytes)";
+
 // one guarded buffer per OS thread, remapped when the size changes, so that reading or writing
-// past the launch's dynamicSmemBytes faults
+// past the launch's dynamicSmemBytes faults (or, short of the guard page, is found by
+// check_padding after the block)
 void* dynamic_smem_buffer(size_t bytes) {
   thread_local void* buffer = nullptr;
   thread_local size_t buffer_bytes = 0;
   if (bytes != buffer_bytes) {
     if (buffer) unmap_guarded(buffer);
-    buffer = map_guarded(bytes, 16, "the block's dynamic shared memory (dynamicSmemBytes)");
+    buffer = map_guarded(bytes, kSmemAlignment, kSmemName);
     if (!buffer) fatal("cannot map " + std::to_string(bytes) + " bytes of shared memory");
     buffer_bytes = bytes;
   }
@@ -58,8 +62,11 @@ void run_grid(const GridLaunch& launch) {
     const uint64_t b = reverse_blocks ? blocks - 1 - i : i;
     blockIdx = uint3{static_cast<unsigned>(b % g.x), static_cast<unsigned>(b / g.x % g.y),
                      static_cast<unsigned>(b / g.x / g.y)};
-    if (smem) std::memset(smem, 0xFF, launch.dynamic_smem);
+    if (smem) std::memset(smem, kPoison, launch.dynamic_smem);
     scheduler.run(launch, (b + t_launches) % 2 == 1);
+    if (smem) {
+      check_padding(smem, launch.dynamic_smem, kSmemAlignment, kSmemName, "the end of the block");
+    }
   }
   t_grid = nullptr;
   BlockScheduler::active = nullptr;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <string>
 
 #include "emu_internal.hpp"
 
@@ -30,10 +31,6 @@ std::map<char*, Mapping> g_by_user;  // keyed by the pointer handed out
 size_t page_size() {
   static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return page;
-}
-
-size_t round_up(size_t n, size_t to) {
-  return (n + to - 1) / to * to;
 }
 
 // async-signal context: formats with snprintf into a stack buffer and writes it out
@@ -87,7 +84,8 @@ void* map_guarded(size_t bytes, size_t align, const char* what) {
   char* base = static_cast<char*>(m);
   mprotect(base, page, PROT_NONE);
   mprotect(base + page + body, page, PROT_NONE);
-  char* ptr = base + page + body - user;  // ends at the trailing guard page
+  char* ptr = base + page + body - user;            // ends at the trailing guard page
+  std::memset(ptr + bytes, kPoison, user - bytes);  // the padding (see check_padding)
   std::lock_guard<std::mutex> lock(g_mutex);
   g_by_user[ptr] = Mapping{base, total, bytes, what};
   return ptr;
@@ -103,6 +101,25 @@ void unmap_guarded(void* ptr) {
     g_by_user.erase(found);
   }
   munmap(m.base, m.bytes);
+}
+
+void check_padding(const void* ptr, size_t bytes, size_t align, const char* what,
+                   const char* when) {
+  const unsigned char* p = static_cast<const unsigned char*>(ptr);
+  const size_t end = round_up(bytes > 0 ? bytes : 1, align);
+  size_t first = end, last = 0;
+  for (size_t k = bytes; k < end; ++k) {
+    if (p[k] == kPoison) continue;
+    if (first == end) first = k;
+    last = k;
+  }
+  if (first == end) return;
+  char region[64];
+  std::snprintf(region, sizeof region, " (%zu bytes at %p)", bytes, ptr);
+  fatal(std::string(what) + region + " was written past its end: bytes " +
+        std::to_string(first - bytes) + " to " + std::to_string(last - bytes) +
+        " after it changed (its " + std::to_string(align) +
+        "-byte alignment padding, short of the guard page); found at " + when);
 }
 
 void install_fault_reporter() {

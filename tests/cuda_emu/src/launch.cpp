@@ -2,9 +2,9 @@
 // memory against the per-kernel opt-in, parameter size), so a bad configuration fails at the
 // launch site exactly as on a GPU; then the grid is run or recorded on its stream.
 #include <map>
-#include <memory>
 #include <mutex>
-#include <sstream>
+#include <string>
+#include <utility>
 
 #include "emu_internal.hpp"
 
@@ -29,9 +29,15 @@ std::string configuration_problem(const cudaLaunchConfig_t& c) {
   if (g.x == 0 || g.y == 0 || g.z == 0 || b.x == 0 || b.y == 0 || b.z == 0) {
     return "a zero grid or block dimension";
   }
-  if (g.x > 0x7fffffffu || g.y > 65535 || g.z > 65535) return "grid larger than the device allows";
-  if (b.x > 1024 || b.y > 1024 || b.z > 64) return "block dimension larger than the device allows";
-  if (static_cast<unsigned long long>(b.x) * b.y * b.z > 1024) return "more than 1024 threads";
+  if (g.x > kMaxGridDim[0] || g.y > kMaxGridDim[1] || g.z > kMaxGridDim[2]) {
+    return "grid larger than the device allows";
+  }
+  if (b.x > kMaxBlockDim[0] || b.y > kMaxBlockDim[1] || b.z > kMaxBlockDim[2]) {
+    return "block dimension larger than the device allows";
+  }
+  if (static_cast<unsigned long long>(b.x) * b.y * b.z > kMaxThreadsPerBlock) {
+    return "more than " + std::to_string(kMaxThreadsPerBlock) + " threads";
+  }
   return "";
 }
 
@@ -62,30 +68,33 @@ cudaError_t launch(const cudaLaunchConfig_t* config, const void* kernel, const c
                    size_t param_bytes, StreamOp body) {
   if (!config) return record_error(cudaErrorInvalidValue);
   if (!kernel) return record_error(cudaErrorInvalidDeviceFunction);
-  const std::string where = "launch of " + kernel_text(signature) + " with grid " +
-                            dims_text(config->gridDim) + ", block " + dims_text(config->blockDim);
+  // warns "launch of <kernel> with grid ..., block ...: <problem>" (built only on failure)
+  const auto refuse = [&](const std::string& problem, cudaError_t error) {
+    warn("launch of " + kernel_text(signature) + " with grid " + dims_text(config->gridDim) +
+         ", block " + dims_text(config->blockDim) + ": " + problem);
+    return record_error(error);
+  };
   if (config->numAttrs != 0) {
-    warn(where + ": launch attributes are not emulated");
-    return record_error(cudaErrorNotSupported);
+    return refuse("launch attributes are not emulated", cudaErrorNotSupported);
   }
   if (const std::string problem = configuration_problem(*config); !problem.empty()) {
-    warn(where + ": " + problem);
-    return record_error(cudaErrorInvalidConfiguration);
+    return refuse(problem, cudaErrorInvalidConfiguration);
   }
   if (param_bytes > kMaxParamBytes) {
-    warn(where + ": " + std::to_string(param_bytes) + " bytes of kernel parameters");
-    return record_error(cudaErrorInvalidValue);
+    return refuse(std::to_string(param_bytes) + " bytes of kernel parameters",
+                  cudaErrorInvalidValue);
   }
   const size_t smem_limit = dynamic_smem_limit(kernel);
   if (config->dynamicSmemBytes > smem_limit) {
-    warn(where + ": " + std::to_string(config->dynamicSmemBytes) +
-         " bytes of dynamic shared memory, the kernel may use " + std::to_string(smem_limit) +
-         (smem_limit == kSharedPerBlock ? " (raise it with cudaFuncSetAttribute)" : ""));
-    return record_error(cudaErrorInvalidValue);
+    return refuse(
+        std::to_string(config->dynamicSmemBytes) +
+            " bytes of dynamic shared memory, the kernel may use " + std::to_string(smem_limit) +
+            (smem_limit == kSharedPerBlock ? " (raise it with cudaFuncSetAttribute)" : ""),
+        cudaErrorInvalidValue);
   }
-  auto grid = std::make_shared<const GridLaunch>(GridLaunch{
-      config->gridDim, config->blockDim, config->dynamicSmemBytes, signature, std::move(body)});
-  return submit(config->stream, [grid] { run_grid(*grid); });
+  return submit(config->stream,
+                [grid = GridLaunch{config->gridDim, config->blockDim, config->dynamicSmemBytes,
+                                   signature, std::move(body)}] { run_grid(grid); });
 }
 
 }  // namespace cuda_emu

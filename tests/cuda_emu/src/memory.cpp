@@ -22,13 +22,13 @@ struct Allocation {
   Kind kind;
 };
 
+const char* kind_text(Kind kind) {
+  return kind == Kind::kDevice ? "a device allocation" : "a pinned host allocation";
+}
+
 std::mutex g_mutex;
 std::map<const char*, Allocation> g_allocations;
 size_t g_device_in_use = 0;
-
-size_t padded(size_t bytes) {
-  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
-}
 
 bool inside(Kind kind, const void* ptr, size_t bytes) {
   const char* p = static_cast<const char*>(ptr);
@@ -52,33 +52,37 @@ cudaError_t allocate(void** ptr, size_t bytes, Kind kind) {
   install_fault_reporter();  // overruns by emulated copies are reported too, not only kernels'
   {
     std::lock_guard<std::mutex> lock(g_mutex);
-    if (kind == Kind::kDevice && padded(bytes) > kDeviceBytes - g_device_in_use) {
+    if (kind == Kind::kDevice && round_up(bytes, kAlignment) > kDeviceBytes - g_device_in_use) {
       return record_error(cudaErrorMemoryAllocation);
     }
   }
-  void* p = map_guarded(bytes, kAlignment,
-                        kind == Kind::kDevice ? "a device allocation" : "a pinned host allocation");
+  void* p = map_guarded(bytes, kAlignment, kind_text(kind));
   if (!p) return record_error(cudaErrorMemoryAllocation);
-  // poison: a kernel that reads device memory nobody wrote gets NaN (-1 as an integer)
-  std::memset(p, 0xFF, bytes);
+  // poison: a kernel that reads device memory nobody wrote gets NaN (-1 as an integer);
+  // map_guarded poisoned the padding up to kAlignment, which release() checks
+  std::memset(p, kPoison, bytes);
   std::lock_guard<std::mutex> lock(g_mutex);
   g_allocations[static_cast<const char*>(p)] = Allocation{bytes, kind};
-  if (kind == Kind::kDevice) g_device_in_use += padded(bytes);
+  if (kind == Kind::kDevice) g_device_in_use += round_up(bytes, kAlignment);
   *ptr = p;
   return cudaSuccess;
 }
 
 cudaError_t release(void* ptr, Kind kind) {
   if (!ptr) return cudaSuccess;
+  size_t bytes = 0;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     const auto found = g_allocations.find(static_cast<const char*>(ptr));
     if (found == g_allocations.end() || found->second.kind != kind) {
       return record_error(cudaErrorInvalidValue);
     }
-    if (kind == Kind::kDevice) g_device_in_use -= padded(found->second.bytes);
+    bytes = found->second.bytes;
+    if (kind == Kind::kDevice) g_device_in_use -= round_up(bytes, kAlignment);
     g_allocations.erase(found);
   }
+  check_padding(ptr, bytes, kAlignment, kind_text(kind),
+                kind == Kind::kDevice ? "cudaFree" : "cudaFreeHost");
   unmap_guarded(ptr);
   return cudaSuccess;
 }
@@ -218,7 +222,13 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
           cuda_emu::check_capturable("cudaMemcpyAsync", stream, dst, src, bytes)) {
     return e;
   }
-  return cuda_emu::submit(stream, [dst, src, bytes] { std::memmove(dst, src, bytes); });
+  if (cuda_emu::overlaps(dst, bytes, src, bytes)) {
+    cuda_emu::fatal("cudaMemcpyAsync of " + std::to_string(bytes) + " bytes: destination " +
+                    cuda_emu::describe(dst, bytes) + " and source " +
+                    cuda_emu::describe(src, bytes) +
+                    " overlap (CUDA defines no result for overlapping copies)");
+  }
+  return cuda_emu::submit(stream, [dst, src, bytes] { std::memcpy(dst, src, bytes); });
 }
 
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {

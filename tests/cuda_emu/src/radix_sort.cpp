@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "cub/device/device_radix_sort.cuh"
@@ -44,8 +46,28 @@ cudaError_t sort_pairs(void* temp, size_t* temp_bytes, const void* keys_in, void
   }
   const size_t n = static_cast<size_t>(count);
   const size_t bytes = *temp_bytes;
+  // the emulation sorts through temporaries, so outputs aliasing inputs (or each other, or the
+  // temporary storage) would go unnoticed: CUB's passes read and write them in any order
+  struct Range {
+    const char* name;
+    const void* ptr;
+    size_t bytes;
+  };
+  const size_t kb = static_cast<size_t>(key_bytes), vb = static_cast<size_t>(value_bytes);
+  const Range keys_in_r{"keys_in", keys_in, n * kb}, values_in_r{"values_in", values_in, n * vb};
+  const Range keys_out_r{"keys_out", keys_out, n * kb};
+  const Range values_out_r{"values_out", values_out, n * vb}, temp_r{"d_temp_storage", temp, bytes};
+  const std::pair<Range, Range> must_not_overlap[] = {
+      {keys_out_r, keys_in_r},     {keys_out_r, values_in_r},  {values_out_r, keys_in_r},
+      {values_out_r, values_in_r}, {keys_out_r, values_out_r}, {temp_r, keys_in_r},
+      {temp_r, values_in_r},       {temp_r, keys_out_r},       {temp_r, values_out_r}};
+  for (const auto& [x, y] : must_not_overlap) {
+    if (overlaps(x.ptr, x.bytes, y.ptr, y.bytes)) {
+      fatal(std::string("cub::DeviceRadixSort::SortPairs: ") + x.name + " overlaps " + y.name +
+            " (CUB defines no result for aliased buffers)");
+    }
+  }
   return submit(stream, [=] {
-    const size_t kb = static_cast<size_t>(key_bytes), vb = static_cast<size_t>(value_bytes);
     require_device_range(keys_in, n * kb, "SortPairs keys_in");
     require_device_range(keys_out, n * kb, "SortPairs keys_out");
     require_device_range(values_in, n * vb, "SortPairs values_in");
@@ -55,8 +77,10 @@ cudaError_t sort_pairs(void* temp, size_t* temp_bytes, const void* keys_in, void
     const int width = end_bit - begin_bit;
     const uint64_t mask = width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
     std::vector<uint64_t> digit(n);
-    for (size_t i = 0; i < n; ++i)
-      digit[i] = (load_key(kin + i * kb, key_bytes) >> begin_bit) & mask;
+    if (width > 0) {  // else every digit is 0 (and begin_bit may be 64: no shift by it)
+      for (size_t i = 0; i < n; ++i)
+        digit[i] = (load_key(kin + i * kb, key_bytes) >> begin_bit) & mask;
+    }
     std::vector<size_t> order(n);
     std::iota(order.begin(), order.end(), size_t{0});
     std::stable_sort(order.begin(), order.end(),

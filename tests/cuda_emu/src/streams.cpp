@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "emu_internal.hpp"
@@ -48,6 +49,24 @@ bool live(const std::set<T>& handles, T handle) {
   return handles.count(handle) > 0;
 }
 
+// hands out a new handle (the caller has set it up), live until destroy_handle
+template <class T>
+T register_handle(std::set<T>& handles, T handle) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  handles.insert(handle);
+  return handle;
+}
+
+template <class T>
+cudaError_t destroy_handle(std::set<T>& handles, T handle) {
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (!handles.erase(handle)) return record_error(cudaErrorInvalidResourceHandle);
+  }
+  delete handle;
+  return cudaSuccess;
+}
+
 // a capturing stream that the legacy default stream would have to wait for
 cudaStream_t capturing_blocking_stream() {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -63,6 +82,17 @@ bool any_capturing() {
     if (s->capturing) return true;
   }
   return false;
+}
+
+// the legacy default stream synchronises with every blocking stream: using it while one
+// captures would make the capture depend on it, which CUDA refuses (and invalidates the capture)
+cudaError_t check_legacy_stream_use(const char* what) {
+  if (cudaStream_t blocking = capturing_blocking_stream()) {
+    warn(std::string(what) + " on the legacy default stream while a blocking stream is capturing");
+    invalidate_capture(blocking);
+    return record_error(cudaErrorStreamCaptureImplicit);
+  }
+  return cudaSuccess;
 }
 
 }  // namespace
@@ -88,11 +118,7 @@ bool strict_capture_active() {
 
 cudaError_t submit(cudaStream_t stream, StreamOp op) {
   if (stream == nullptr) {
-    if (cudaStream_t blocking = capturing_blocking_stream()) {
-      warn("work on the legacy default stream while a blocking stream is capturing");
-      invalidate_capture(blocking);
-      return record_error(cudaErrorStreamCaptureImplicit);
-    }
+    if (const cudaError_t e = check_legacy_stream_use("work")) return e;
     op();
     return cudaSuccess;
   }
@@ -112,10 +138,9 @@ using cuda_emu::record_error;
 
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) {
   if (!stream || (flags & ~cudaStreamNonBlocking)) return record_error(cudaErrorInvalidValue);
-  *stream = new CUstream_st;
-  (*stream)->flags = flags;
-  std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
-  cuda_emu::g_streams.insert(*stream);
+  auto* created = new CUstream_st;
+  created->flags = flags;
+  *stream = cuda_emu::register_handle(cuda_emu::g_streams, created);
   return cudaSuccess;
 }
 
@@ -124,16 +149,12 @@ cudaError_t cudaStreamCreate(cudaStream_t* stream) {
 }
 
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
-  {
-    std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
-    if (!cuda_emu::g_streams.erase(stream)) return record_error(cudaErrorInvalidResourceHandle);
-  }
-  delete stream;
-  return cudaSuccess;
+  return cuda_emu::destroy_handle(cuda_emu::g_streams, stream);
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
-  if (stream && !cuda_emu::live(cuda_emu::g_streams, stream)) {
+  if (stream == nullptr) return cuda_emu::check_legacy_stream_use("cudaStreamSynchronize");
+  if (!cuda_emu::live(cuda_emu::g_streams, stream)) {
     return record_error(cudaErrorInvalidResourceHandle);
   }
   if (cuda_emu::is_capturing(stream)) {
@@ -174,12 +195,9 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
   }
   if (!stream->capturing) return record_error(cudaErrorIllegalState);
   stream->capturing = false;
-  std::vector<cuda_emu::StreamOp> ops = std::move(stream->recorded);
-  stream->recorded.clear();
+  std::vector<cuda_emu::StreamOp> ops = std::move(stream->recorded);  // leaves it empty
   if (stream->invalidated) return record_error(cudaErrorStreamCaptureInvalidated);
-  *graph = new CUgraph_st{std::move(ops)};
-  std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
-  cuda_emu::g_graphs.insert(*graph);
+  *graph = cuda_emu::register_handle(cuda_emu::g_graphs, new CUgraph_st{std::move(ops)});
   return cudaSuccess;
 }
 
@@ -191,9 +209,9 @@ cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph,
   }
   // an executable graph is a snapshot: later changes to (or destruction of) `graph` do not
   // affect it, as in CUDA
-  *exec = new CUgraphExec_st{std::make_shared<const std::vector<cuda_emu::StreamOp>>(graph->ops)};
-  std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
-  cuda_emu::g_execs.insert(*exec);
+  *exec = cuda_emu::register_handle(
+      cuda_emu::g_execs,
+      new CUgraphExec_st{std::make_shared<const std::vector<cuda_emu::StreamOp>>(graph->ops)});
   return cudaSuccess;
 }
 
@@ -208,38 +226,21 @@ cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
 }
 
 cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
-  {
-    std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
-    if (!cuda_emu::g_graphs.erase(graph)) return record_error(cudaErrorInvalidResourceHandle);
-  }
-  delete graph;
-  return cudaSuccess;
+  return cuda_emu::destroy_handle(cuda_emu::g_graphs, graph);
 }
 
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
-  {
-    std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
-    if (!cuda_emu::g_execs.erase(exec)) return record_error(cudaErrorInvalidResourceHandle);
-  }
-  delete exec;
-  return cudaSuccess;
+  return cuda_emu::destroy_handle(cuda_emu::g_execs, exec);
 }
 
 cudaError_t cudaEventCreate(cudaEvent_t* event) {
   if (!event) return record_error(cudaErrorInvalidValue);
-  *event = new CUevent_st;
-  std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
-  cuda_emu::g_events.insert(*event);
+  *event = cuda_emu::register_handle(cuda_emu::g_events, new CUevent_st);
   return cudaSuccess;
 }
 
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
-  {
-    std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
-    if (!cuda_emu::g_events.erase(event)) return record_error(cudaErrorInvalidResourceHandle);
-  }
-  delete event;
-  return cudaSuccess;
+  return cuda_emu::destroy_handle(cuda_emu::g_events, event);
 }
 
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {

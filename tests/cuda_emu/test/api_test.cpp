@@ -95,6 +95,78 @@ TEST(EmuApi, CaptureRecordsWorkThatGraphLaunchesReplay) {
   cudaStreamDestroy(s);
 }
 
+TEST(EmuApi, LegacyStreamSynchronizeDuringBlockingCaptureIsRefused) {
+  cudaStream_t blocking = nullptr;
+  ASSERT_EQ(cudaStreamCreate(&blocking), cudaSuccess);
+  EXPECT_EQ(cudaStreamSynchronize(nullptr), cudaSuccess);
+  ASSERT_EQ(cudaStreamBeginCapture(blocking, cudaStreamCaptureModeRelaxed), cudaSuccess);
+  EXPECT_EQ(cudaStreamSynchronize(nullptr), cudaErrorStreamCaptureImplicit);
+  cudaGraph_t graph = nullptr;
+  EXPECT_EQ(cudaStreamEndCapture(blocking, &graph), cudaErrorStreamCaptureInvalidated);
+  EXPECT_EQ(graph, nullptr);
+  EXPECT_EQ(cudaStreamSynchronize(nullptr), cudaSuccess);  // the capture is over
+
+  cudaStream_t non_blocking = nullptr;  // the legacy stream does not wait for this one
+  ASSERT_EQ(cudaStreamCreateWithFlags(&non_blocking, cudaStreamNonBlocking), cudaSuccess);
+  ASSERT_EQ(cudaStreamBeginCapture(non_blocking, cudaStreamCaptureModeRelaxed), cudaSuccess);
+  EXPECT_EQ(cudaStreamSynchronize(nullptr), cudaSuccess);
+  EXPECT_EQ(cudaStreamEndCapture(non_blocking, &graph), cudaSuccess);
+  EXPECT_EQ(cudaGraphDestroy(graph), cudaSuccess);
+  EXPECT_EQ(cudaGraphDestroy(graph), cudaErrorInvalidResourceHandle);
+  EXPECT_EQ(cudaStreamDestroy(non_blocking), cudaSuccess);
+  EXPECT_EQ(cudaStreamDestroy(blocking), cudaSuccess);
+  EXPECT_EQ(cudaStreamDestroy(blocking), cudaErrorInvalidResourceHandle);
+  cudaGetLastError();
+}
+
+using EmuApiDeathTest = ::testing::Test;
+
+// copies, GEMMs and sorts whose output aliases an input have no defined result on a GPU; the
+// emulation (memcpy, packed operands, sorting through temporaries) would hide that
+TEST_F(EmuApiDeathTest, OverlappingOperandsAbort) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  float* d = device_alloc<float>(64);
+  EXPECT_DEATH(cudaMemcpy(d + 1, d, 16 * sizeof(float), cudaMemcpyDeviceToDevice),
+               "destination .* and source .* overlap");
+  EXPECT_EQ(cudaMemcpy(d + 16, d, 16 * sizeof(float), cudaMemcpyDeviceToDevice), cudaSuccess);
+
+  cublasHandle_t h = nullptr;
+  ASSERT_EQ(cublasCreate(&h), CUBLAS_STATUS_SUCCESS);
+  const float one = 1.0f, zero = 0.0f;
+  // 4x4 matrices: A = d[0, 16), B = d[16, 32), C = d[32, 48) is fine; C = A or B is not
+  EXPECT_EQ(
+      cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 4, 4, 4, &one, d, 4, d + 16, 4, &zero, d + 32, 4),
+      CUBLAS_STATUS_SUCCESS);
+  EXPECT_DEATH(
+      cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 4, 4, 4, &one, d, 4, d + 16, 4, &zero, d + 8, 4),
+      "C overlaps A");
+  EXPECT_DEATH(
+      cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 4, 4, 4, &one, d, 4, d + 16, 4, &zero, d + 16, 4),
+      "C overlaps B");
+  cublasDestroy(h);
+
+  const int n = 16;
+  uint32_t *ki = device_alloc<uint32_t>(n), *ko = device_alloc<uint32_t>(n);
+  int32_t *vi = device_alloc<int32_t>(n), *vo = device_alloc<int32_t>(n);
+  size_t bytes = 0;
+  ASSERT_EQ(cub::DeviceRadixSort::SortPairs(nullptr, bytes, ki, ko, vi, vo, n), cudaSuccess);
+  uint8_t* temp = device_alloc<uint8_t>(bytes);
+  EXPECT_DEATH(cub::DeviceRadixSort::SortPairs(temp, bytes, ki, ki, vi, vo, n),
+               "keys_out overlaps keys_in");
+  EXPECT_DEATH(cub::DeviceRadixSort::SortPairs(temp, bytes, ki, ko, vi, vi, n),
+               "values_out overlaps values_in");
+  EXPECT_DEATH(
+      cub::DeviceRadixSort::SortPairs(temp, bytes, ki, reinterpret_cast<uint32_t*>(vi), vi, vo, n),
+      "keys_out overlaps values_in");
+  cudaFree(temp);
+  cudaFree(ki);
+  cudaFree(ko);
+  cudaFree(vi);
+  cudaFree(vo);
+  cudaFree(d);
+  cudaGetLastError();
+}
+
 // C = alpha op(A) op(B) + beta C, column-major, straight from the definition
 void reference_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const std::vector<float>& A,
                     int lda, const std::vector<float>& B, int ldb, float beta,
@@ -189,6 +261,31 @@ TEST(EmuApi, SortPairsIsStableOnTheRequestedBits) {
     }
   }
   cudaGetLastError();
+}
+
+// an empty bit range leaves every digit 0 (the input order), also at begin_bit == 64
+TEST(EmuApi, SortPairsOnAnEmptyBitRangeKeepsTheOrder) {
+  const int n = 8;
+  std::vector<uint64_t> keys(n);
+  std::vector<int32_t> values(n);
+  for (int i = 0; i < n; ++i) {
+    keys[i] = ~uint64_t{0} - static_cast<uint64_t>(i) * 0x0123456789ABCDEFull;
+    values[i] = i;
+  }
+  uint64_t *ki = device_alloc<uint64_t>(n), *ko = device_alloc<uint64_t>(n);
+  int32_t *vi = device_alloc<int32_t>(n), *vo = device_alloc<int32_t>(n);
+  cudaMemcpy(ki, keys.data(), n * 8, cudaMemcpyHostToDevice);
+  cudaMemcpy(vi, values.data(), n * 4, cudaMemcpyHostToDevice);
+  size_t bytes = 0;
+  ASSERT_EQ(cub::DeviceRadixSort::SortPairs(nullptr, bytes, ki, ko, vi, vo, n, 64, 64),
+            cudaSuccess);
+  uint8_t* temp = device_alloc<uint8_t>(bytes);
+  ASSERT_EQ(cub::DeviceRadixSort::SortPairs(temp, bytes, ki, ko, vi, vo, n, 64, 64), cudaSuccess);
+  EXPECT_EQ(download(ko, n), keys);
+  EXPECT_EQ(download(vo, n), values);
+  for (void* p : {static_cast<void*>(temp), static_cast<void*>(ki), static_cast<void*>(ko),
+                  static_cast<void*>(vi), static_cast<void*>(vo)})
+    EXPECT_EQ(cudaFree(p), cudaSuccess);
 }
 
 }  // namespace

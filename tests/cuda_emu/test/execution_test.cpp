@@ -200,7 +200,43 @@ __global__ void write_past_smem() {
   static_cast<float*>(emu_dynamic_smem())[threadIdx.x + 16] = 1.0f;  // 16 floats allocated
 }
 
+__global__ void write_byte(unsigned char* p, int index) {
+  p[index] = 0;
+}
+
+__global__ void write_smem_byte(int index) {
+  static_cast<unsigned char*>(emu_dynamic_smem())[index] = 0;
+}
+
 using EmuDeathTest = ::testing::Test;
+
+// a write just past the end that stays inside the allocation's alignment padding reaches no
+// guard page; the padding is poisoned and checked instead
+TEST_F(EmuDeathTest, WritesIntoAllocationPaddingAreCaught) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        unsigned char* p = nullptr;
+        cudaMalloc(&p, 400);
+        launch(write_byte, 1, 1, 0, p, 400);
+        cudaFree(p);
+      },
+      "a device allocation \\(400 bytes at .*\\) was written past its end: bytes 0 to 0 .*"
+      "found at cudaFree");
+  EXPECT_DEATH(launch(write_smem_byte, 2, 1, 60, 63),
+               "dynamic shared memory.*\\(60 bytes at .*\\) was written past its end: bytes 3 "
+               "to 3 .*found at the end of the block");
+  // untouched padding passes: the poison covers the whole 256-byte granule, and free succeeds
+  unsigned char* p = nullptr;
+  ASSERT_EQ(cudaMalloc(&p, 400), cudaSuccess);
+  ASSERT_EQ(launch(write_byte, 1, 1, 0, p, 399), cudaSuccess);
+  unsigned char tail = 0;
+  ASSERT_EQ(cudaMemcpy(&tail, p + 399, 1, cudaMemcpyDeviceToHost), cudaSuccess);
+  EXPECT_EQ(tail, 0);
+  EXPECT_EQ(p[400], 0xFF);  // the padding reads as poison (host access: memory is host memory)
+  EXPECT_EQ(p[511], 0xFF);
+  EXPECT_EQ(cudaFree(p), cudaSuccess);
+}
 
 TEST_F(EmuDeathTest, DivergentBarriersAndBadShufflesAbortWithADiagnosis) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");

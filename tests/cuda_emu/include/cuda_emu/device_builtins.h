@@ -5,7 +5,6 @@
 
 #include <math.h>  // expf, tanhf, isfinite ... in the global namespace, as device code has them
 
-#include <cstring>
 #include <type_traits>
 
 #include "cuda_emu/runtime_api.h"
