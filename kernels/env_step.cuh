@@ -10,7 +10,6 @@ CPU twin: the loop in CpuBackend::step (host/cpu/cpu_backend.cpp).
 
 #include "envs/core/env_batch.hpp"
 #include "host/cuda/cuda_check.hpp"
-#include "host/cuda/device_env.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/reduce.cuh"
 
@@ -30,11 +29,12 @@ __global__ void env_step_kernel(EnvStepParams p, Env env) {
 // ----------------------------------------------------------------------------------------------
 // kernel launchers
 
+// `env` as the device sees it (device_env): a MuJoCo task's model already in device memory
 template <class Env>
 void launch_env_step_typed(const Env& env, const EnvStepParams& p, cudaStream_t stream) {
   constexpr int kThreads = 128;  // small blocks: env state lives in registers
   const int grid = STAMPEDE_CEIL_DIV(p.batch.num_envs, kThreads);
-  launch_kernel(env_step_kernel<Env>, grid, kThreads, 0, stream, p, device_env(env));
+  launch_kernel(env_step_kernel<Env>, grid, kThreads, 0, stream, p, env);
 }
 
 }  // namespace stampede

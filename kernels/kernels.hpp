@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "envs/core/env_batch.hpp"
@@ -46,10 +47,11 @@ struct EnvStepParams {
   const int64_t* step_base = nullptr;  // device: global step at t = 0
   int step_offset = 0;                 // t
 };
-// dispatches on the environment name once (host side), one thread per env
-// `model`: a --model run's host model, or nullptr for the task's embedded one
-void launch_env_step(const std::string& env, const Model* model, const EnvStepParams& p,
-                     cudaStream_t stream);
+// launches the env step of one task, one thread per env
+using EnvStepLauncher = std::function<void(const EnvStepParams& p, cudaStream_t stream)>;
+// resolves the task by name and uploads a MuJoCo task's model once, so that each launch is the
+// kernel launch alone. `model`: a --model run's host model, or nullptr for the task's own.
+EnvStepLauncher make_env_step_launcher(const std::string& env, const Model* model);
 
 // --- act.cu ------------------------------------------------------------------------------------
 
@@ -198,6 +200,7 @@ struct MinibatchInputs {
   const float* advantages = nullptr;  // [TN]
   const float* returns = nullptr;     // [TN]
   double* adv_moments = nullptr;      // [2] mean, std of this minibatch's advantages
+  bool adv_cached = false;  // advantages kept in shared memory (prepare_update_kernels says)
 };
 // fixed-order mean and unbiased std of the minibatch advantages
 void launch_adv_moments(const MinibatchInputs& in, cudaStream_t stream);
@@ -209,9 +212,16 @@ struct FusedUpdateParams {
   float* partial_grad = nullptr;    // [G, P]
   double* partial_terms = nullptr;  // [2G, kNumTerms]
 };
+// fused update blocks meant to share an SM (the kernel's __launch_bounds__ minimum)
+constexpr int kFusedBlocksPerSm = 2;
 // shared memory of one block (the larger of actor and critic), for the fit test
 size_t fused_update_smem_bytes(const PolicyLayout& layout, int tile_rows);
-int fused_update_max_smem_bytes();
+// the most dynamic shared memory a block may opt in to on the current device
+int max_dynamic_smem_bytes();
+// Sets the update kernels' dynamic shared-memory limits for minibatches of `rows` rows and fused
+// tiles of `tile_rows` rows, once per backend rather than per launch (the attribute call and
+// device query would cost as much as the launch). Returns MinibatchInputs::adv_cached.
+bool prepare_update_kernels(const PolicyLayout& layout, int tile_rows, int rows);
 void launch_fused_update(const FusedUpdateParams& p, cudaStream_t stream);
 // grad[p] = sum over G blocks in order; sq_partials[b] per reduce block
 void launch_grad_reduce(const float* partial_grad, int blocks, int64_t num_params, float* grad,

@@ -205,7 +205,8 @@ __device__ __forceinline__ void row_loss(const FusedUpdateParams& p, const LossC
 
 // --- the fused kernel ---------------------------------------------------------------------------
 
-__global__ void __launch_bounds__(kFusedThreads, 2) fused_update_kernel(FusedUpdateParams p) {
+__global__ void __launch_bounds__(kFusedThreads, kFusedBlocksPerSm)
+    fused_update_kernel(FusedUpdateParams p) {
   float* smem = dynamic_smem<float>();
   auto* header = reinterpret_cast<FusedHeader*>(smem);
   const bool actor = blockIdx.y == 0;
@@ -333,13 +334,8 @@ __global__ void grad_reduce_kernel(const float* partial, int blocks, int64_t cou
 // kernel launchers
 
 void launch_adv_moments(const MinibatchInputs& in, cudaStream_t stream) {
-  const size_t cache = static_cast<size_t>(in.rows) * sizeof(float);
-  const bool cached =
-      cache + sizeof(double) * 32 <= static_cast<size_t>(fused_update_max_smem_bytes());
-  const size_t smem = cached ? cache : 0;
-  CUDA_CHECK(cudaFuncSetAttribute(adv_moments_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(smem)));
-  launch_kernel(adv_moments_kernel, 1, kMomentThreads, smem, stream, in, cached);
+  const size_t smem = in.adv_cached ? static_cast<size_t>(in.rows) * sizeof(float) : 0;
+  launch_kernel(adv_moments_kernel, 1, kMomentThreads, smem, stream, in, in.adv_cached);
 }
 
 size_t fused_update_smem_bytes(const PolicyLayout& layout, int tile_rows) {
@@ -348,17 +344,29 @@ size_t fused_update_smem_bytes(const PolicyLayout& layout, int tile_rows) {
   return static_cast<size_t>(std::max(a, c)) * sizeof(float);
 }
 
-int fused_update_max_smem_bytes() {
+int max_dynamic_smem_bytes() {
   int device = 0, bytes = 0;
   CUDA_CHECK(cudaGetDevice(&device));
   CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   return bytes;
 }
 
+bool prepare_update_kernels(const PolicyLayout& layout, int tile_rows, int rows) {
+  const int limit = max_dynamic_smem_bytes();
+  const size_t cache = static_cast<size_t>(rows) * sizeof(float);
+  const bool cached = cache + sizeof(double) * 32 <= static_cast<size_t>(limit);
+  CUDA_CHECK(cudaFuncSetAttribute(adv_moments_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(cached ? cache : 0)));
+  const size_t fused = fused_update_smem_bytes(layout, tile_rows);
+  if (fused <= static_cast<size_t>(limit)) {
+    CUDA_CHECK(cudaFuncSetAttribute(
+        fused_update_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(fused)));
+  }
+  return cached;
+}
+
 void launch_fused_update(const FusedUpdateParams& p, cudaStream_t stream) {
   const size_t smem = fused_update_smem_bytes(p.in.layout, p.tile_rows);
-  CUDA_CHECK(cudaFuncSetAttribute(fused_update_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(smem)));
   launch_kernel(fused_update_kernel, dim3(p.blocks, 2), kFusedThreads, smem, stream, p);
 }
 

@@ -22,6 +22,7 @@ packages=(libcli11-dev nlohmann-json3-dev libpugixml-dev libpugixml1v5 libgtest-
   libtbb12 libtbbmalloc2)
 out="${OUT:-gpu-results}"
 summary="$out/summary.txt"
+st=build-gpu/stampede
 
 prepare() {
   mkdir -p .deb
@@ -78,7 +79,6 @@ tests() {
 bench() {
   header
   build  # a no-op when the previous call's build is still there
-  local st=build-gpu/stampede
   timeout 300 $st bench --device cuda --env cartpole \
     --num-envs 1024,4096,16384,65536,262144,1048576,4194304 \
     --json "$out/bench_cartpole.json" 2>&1 | tee -a "$summary"
@@ -94,15 +94,14 @@ bench() {
 }
 
 train_and_eval() {
-  timeout 90 build-gpu/stampede train --device cuda --config "$1" --run-dir "build-gpu/run-$2" \
+  timeout 90 $st train --device cuda --config "$1" --run-dir "build-gpu/run-$2" \
     2>&1 | tail -3 >> "$summary"
-  timeout 30 build-gpu/stampede eval "build-gpu/run-$2" --episodes 50 >> "$summary" 2>&1
+  timeout 30 $st eval "build-gpu/run-$2" --episodes 50 >> "$summary" 2>&1
 }
 
 profile() {
   header
   build
-  local st=build-gpu/stampede
   if command -v ncu > /dev/null; then
     # one launch each of the fused update (64 wide, 32K rows) and of the CartPole env step
     timeout 150 ncu --kernel-name regex:fused_update --launch-skip 20 --launch-count 1 \

@@ -10,7 +10,6 @@
 #include "envs/registry.hpp"
 #include "host/cuda/cuda_backend.hpp"
 #include "host/cuda/cuda_backend_impl.hpp"
-#include "host/cuda/device_env.hpp"
 #include "host/cuda/nvtx.hpp"
 #include "host/task_model.hpp"
 #include "kernels/ppo_update_cublas.hpp"
@@ -20,9 +19,7 @@ namespace stampede {
 namespace {
 
 constexpr int kFusedMaxWidth = 128;
-// the fused kernel's __launch_bounds__ promise registers for two blocks per SM; the driver
-// reserves 1 KB of shared memory per block (sm_80 and newer)
-constexpr size_t kFusedBlocksPerSm = 2;
+// the driver reserves 1 KB of shared memory per block (sm_80 and newer)
 constexpr size_t kSmemReservedPerBlock = 1024;
 constexpr size_t kCublasWorkspaceBytes = 32u << 20;
 
@@ -135,24 +132,23 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
   head_ = layout_.head_dim();
   num_params_ = layout_.num_params();
   minibatches_ = static_cast<int>(tn_ / config.minibatch_size);
-  model_ = task_model(config);
+  const Model* model = task_model(config);
   spec_ = task_spec(config);
-  visit_env(config.env, model_, [&](auto env) {
-    state_dim_ = decltype(env)::kStateDim;
-    device_env(env);  // upload a MuJoCo task's model now, never during graph capture
-  });
+  visit_env(config.env, model, [&](auto env) { state_dim_ = decltype(env)::kStateDim; });
+  env_step_ = make_env_step_launcher(config.env, model);  // uploads a MuJoCo model now, never
+                                                          // during graph capture
 
   // update path: fused when every hidden layer is <= 128 wide and a block's tile fits. The tile
   // is 64 or 32 rows if that lets two blocks share an SM (one block's barriers and loss rows hide
   // behind the other's products), else the largest of 64, 32, 16, 8 rows that fits (smaller
   // tiles split the products' reductions over more lanes). The grid is one wave: G blocks per
   // network, two networks.
-  const int max_smem = fused_update_max_smem_bytes();
+  const int max_smem = max_dynamic_smem_bytes();
   const auto blocks_per_sm = [&](int rows) {
     const size_t bytes = fused_update_smem_bytes(layout_, rows);
     if (bytes > static_cast<size_t>(max_smem)) return 0;
     const size_t by_smem = prop.sharedMemPerMultiprocessor / (bytes + kSmemReservedPerBlock);
-    return static_cast<int>(std::clamp<size_t>(by_smem, 1, kFusedBlocksPerSm));
+    return static_cast<int>(std::clamp<size_t>(by_smem, 1, static_cast<size_t>(kFusedBlocksPerSm)));
   };
   int resident = 0;  // fused blocks per SM
   if (max_hidden_width(layout_) <= kFusedMaxWidth) {
@@ -175,6 +171,7 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
   }
   const int tiles = (config.minibatch_size + tile_rows_ - 1) / tile_rows_;
   fused_blocks_ = std::max(1, std::min(tiles, resident * prop.multiProcessorCount / 2));
+  adv_cached_ = prepare_update_kernels(layout_, tile_rows_, config.minibatch_size);
 
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   CUBLAS_CHECK(cublasCreate(&cublas_));

@@ -73,13 +73,14 @@ class CudaBackend final : public Backend {
   TrainConfig config_;
   CudaBackendOptions options_;
   PolicyLayout layout_;
-  const Model* model_ = nullptr;  // a --model run's host model (nullptr: the task's embedded one)
-  EnvSpec spec_;                  // with the model's action bounds
+  EnvSpec spec_;  // the task's, with a --model run's action bounds
+  EnvStepLauncher env_step_;
   std::string device_name_;
   UpdatePath path_ = UpdatePath::kFused;
   int n_ = 0, t_ = 0, obs_dim_ = 0, act_dim_ = 0, head_ = 0, state_dim_ = 0;
   int64_t tn_ = 0, num_params_ = 0;
   int minibatches_ = 0, fused_blocks_ = 0, tile_rows_ = 32, sq_count_ = 0;
+  bool adv_cached_ = false;  // adv_moments keeps the minibatch's advantages in shared memory
   int64_t profile_begin_ = -1, profile_end_ = -1;
   bool profiling_ = false;
 

@@ -28,7 +28,6 @@ void CudaBackend::obs_stats() {
 
 void CudaBackend::act_step(int t) {
   STAMPEDE_NVTX_RANGE("act");
-  const EnvSpec& spec = spec_;
   const bool bootstrap = t == t_;
   const int64_t row = static_cast<int64_t>(std::min(t, t_ - 1)) * n_;
   ActParams p;
@@ -55,9 +54,9 @@ void CudaBackend::act_step(int t) {
   p.logp = logp_.get() + row;
   p.values = bootstrap ? last_values_.get() : values_.get() + row;
   p.dist = dist_.get() + row * head_;
-  for (size_t j = 0; j < spec.action_low.size() && j < static_cast<size_t>(kMaxHeadDim); ++j) {
-    p.action_low[j] = spec.action_low[j];
-    p.action_high[j] = spec.action_high[j];
+  for (size_t j = 0; j < spec_.action_low.size() && j < static_cast<size_t>(kMaxHeadDim); ++j) {
+    p.action_low[j] = spec_.action_low[j];
+    p.action_high[j] = spec_.action_high[j];
   }
   launch_act(p, stream_);
 }
@@ -86,7 +85,7 @@ void CudaBackend::launch_env_step(int t, int step_offset, bool to_rollout) {
   p.seed = config_.seed;
   p.step_base = &control_.get()->global_step;
   p.step_offset = step_offset;
-  stampede::launch_env_step(config_.env, model_, p, stream_);
+  env_step_(p, stream_);
 }
 
 void CudaBackend::rollout() {
@@ -186,6 +185,7 @@ MinibatchInputs CudaBackend::minibatch_inputs(int mb) const {
   in.advantages = advantages_.get();
   in.returns = returns_.get();
   in.adv_moments = adv_moments_.get();
+  in.adv_cached = adv_cached_;
   return in;
 }
 

@@ -1,15 +1,13 @@
 // `stampede bench --device cuda`: every figure comes back positive, in the table and the JSON,
 // including the env-only memory traffic against the device's bandwidth. Small sizes: this checks
 // that the measurement runs and reports, not how fast it is.
-#include <unistd.h>
-
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "../cpu/test_helpers.hpp"
 #include "envs/classic/cartpole.hpp"
 #include "gpu_test_common.hpp"
 #include "host/bench.hpp"
@@ -22,10 +20,9 @@ namespace {
 class GpuBenchTest : public GpuTest {};
 
 TEST_F(GpuBenchTest, EveryFigureIsMeasuredAndWritten) {
-  register_cuda();  // what main() does: the bench finds the CUDA hooks
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("stampede-gpu-bench-" + std::to_string(::getpid()) + ".json"))
-                               .string();
+  register_cuda();              // what main() does: the bench finds the CUDA hooks
+  ScratchDir dir("gpu-bench");  // removed however the test ends
+  const std::string path = dir.sub("bench.json");
   BenchOptions o;
   o.env = "cartpole";
   o.device = "cuda";
@@ -42,7 +39,6 @@ TEST_F(GpuBenchTest, EveryFigureIsMeasuredAndWritten) {
   ASSERT_EQ(run_bench(o, out), 0);
   std::ifstream f(path);
   const nlohmann::json j = nlohmann::json::parse(f);
-  std::filesystem::remove(path);
 
   EXPECT_NE(j["device"].get<std::string>().find("cuda:"), std::string::npos);
   ASSERT_EQ(j["throughput"].size(), 2u);

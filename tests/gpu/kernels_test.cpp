@@ -35,11 +35,7 @@ void check_env_step(const Env& env, const std::string& name, double tol = 1e-5) 
     a = Env::kNumActions ? float(int(rng.uniform() * Env::kNumActions)) : rng.uniform(-2.f, 2.f);
 
   // CPU twin
-  HostEnvBatch cpu = HostEnvBatch::of<Env>(n);
-  cpu.state = s.env_state;
-  cpu.obs = s.env_obs;
-  cpu.episode_length = s.episode_length;
-  cpu.episode_return = s.episode_return;
+  HostEnvBatch cpu = env_batch_of<Env>(s);
   const EnvBatch b = cpu.view();
   for (int i = 0; i < n; ++i)
     step_env(env, b, i, &actions[i * Env::kActDim], 5, 1234);
@@ -79,7 +75,7 @@ void check_env_step(const Env& env, const std::string& name, double tol = 1e-5) 
   p.seed = 5;
   p.step_base = d_step.get();
   p.step_offset = 34;
-  launch_env_step(name, nullptr, p, st);
+  make_env_step_launcher(name, nullptr)(p, st);
   CUDA_CHECK(cudaDeviceSynchronize());
 
   EXPECT_LE(rel_error(d_state.download(st), cpu.state), tol) << name;
