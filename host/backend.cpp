@@ -2,10 +2,10 @@
 
 #include <cmath>
 
-#include "envs/core/host_env_batch.hpp"
-#include "envs/registry.hpp"
-#include "host/ppo/running_stats.hpp"
+#include "envs/core/env_batch.hpp"
+#include "envs/tasks.hpp"
 #include "host/task_model.hpp"
+#include "ppo/running_stats.hpp"
 
 namespace stampede {
 
@@ -70,7 +70,7 @@ void init_mlp(float* params, const MlpShape& shape, float output_gain, Rng& rng)
 }  // namespace
 
 PolicyLayout make_policy_layout(const TrainConfig& config) {
-  const EnvSpec& spec = *find_env(config.env);
+  const EnvSpec spec = task_spec(config.env, task_model(config));
   PolicyLayout layout;
   layout.obs_dim = spec.obs_dim;
   layout.act_dim = spec.act_dim;
@@ -78,6 +78,20 @@ PolicyLayout make_policy_layout(const TrainConfig& config) {
   layout.actor = make_mlp(spec.obs_dim, config.actor_hidden, layout.head_dim());
   layout.critic = make_mlp(spec.obs_dim, config.critic_hidden, 1);
   return layout;
+}
+
+ActParams act_settings(const TrainConfig& config) {
+  ActParams p;
+  p.layout = make_policy_layout(config);
+  p.seed = config.seed;
+  p.normalizer.enabled = config.norm_obs;
+  p.normalizer.clip = config.obs_clip;
+  const EnvSpec spec = task_spec(config.env, task_model(config));
+  for (size_t j = 0; j < spec.action_low.size(); ++j) {
+    p.action_low[j] = spec.action_low[j];
+    p.action_high[j] = spec.action_high[j];
+  }
+  return p;
 }
 
 TrainState initial_train_state(const TrainConfig& config) {
@@ -106,8 +120,8 @@ TrainState initial_train_state(const TrainConfig& config) {
   s.ret_acc.assign(n, 0.0f);
 
   visit_env(config.env, task_model(config), [&](auto env) {
-    HostEnvBatch envs = HostEnvBatch::of<decltype(env)>(n);
-    const EnvBatch batch = envs.view();
+    auto envs = HostEnvBatch::of<decltype(env)>(n);
+    const EnvBatch batch = env_batch_view(envs);
     for (int i = 0; i < n; ++i)
       reset_env(env, batch, i, config.seed, 0);
     store_env_batch(envs, &s);

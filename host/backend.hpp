@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "envs/core/host_env_batch.hpp"
+#include "envs/core/env_batch.hpp"
 #include "host/config.hpp"
-#include "host/ppo/policy_layout.hpp"
+#include "ppo/act.hpp"
+#include "ppo/iteration_stats.hpp"
+#include "ppo/policy_layout.hpp"
 
 namespace stampede {
 
@@ -37,23 +39,6 @@ struct TrainState {
   std::vector<float> episode_return;    // [N]
 };
 
-// the one small struct read back per iteration
-struct IterationStats {
-  float policy_loss = 0.0f;  // -L_policy, mean over all minibatch samples of the update
-  float value_loss = 0.0f;
-  float entropy = 0.0f;
-  float kl = 0.0f;  // mean KL[pi_old, pi] over the batch after the update
-  float clip_frac = 0.0f;
-  float explained_var = 0.0f;
-  float grad_norm = 0.0f;  // mean global norm before clipping
-  float beta = 0.0f;       // KL coefficient after this iteration's adaptation
-  float episode_return_sum = 0.0f;
-  float episode_length_sum = 0.0f;
-  int32_t episodes = 0;          // episodes completed during the rollout
-  int32_t bad_state_resets = 0;  // diverged physics states reset during the rollout
-  int32_t nonfinite = 0;         // nonzero: a loss or parameter became NaN or infinite
-};
-
 struct IterationControl {
   int64_t iteration = 0;
   float learning_rate = 0.0f;
@@ -71,6 +56,10 @@ class Backend {
 
 PolicyLayout make_policy_layout(const TrainConfig& config);
 
+// the act step's settings for `config` (layout, seed, normaliser switches, the task's action
+// bounds); each backend points its arrays (ActParams' pointers) into its own memory
+ActParams act_settings(const TrainConfig& config);
+
 // the state a fresh run starts from: initialised parameters, reset environments; identical on
 // every backend, so CPU and GPU runs of one seed start from the same point
 TrainState initial_train_state(const TrainConfig& config);
@@ -79,7 +68,7 @@ TrainState initial_train_state(const TrainConfig& config);
 // episode counters), and that part written back
 template <class Env>
 HostEnvBatch env_batch_of(const TrainState& state) {
-  HostEnvBatch envs = HostEnvBatch::of<Env>(static_cast<int>(state.episode_length.size()));
+  auto envs = HostEnvBatch::of<Env>(static_cast<int>(state.episode_length.size()));
   envs.state = state.env_state;
   envs.obs = state.env_obs;
   envs.episode_length = state.episode_length;

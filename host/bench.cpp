@@ -11,13 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "envs/core/host_env_batch.hpp"
-#include "envs/registry.hpp"
+#include "envs/core/env_batch.hpp"
+#include "envs/tasks.hpp"
 #include "host/backend.hpp"
 #include "host/config.hpp"
 #include "host/cpu/parallel.hpp"
 #include "host/cpu/update_cpu.hpp"
-#include "host/ppo/distributions.hpp"
+#include "ppo/act.hpp"
 
 namespace stampede {
 
@@ -44,8 +44,9 @@ double timed_median(const BenchOptions& o, F&& body) {
   return median(times);
 }
 
-// CPU env-only and env + inference: the per-env work of the CPU rollout (inference without the
-// normaliser update), shared out between threads as the CPU backend does, timed with std::chrono
+// CPU env-only and env + inference: the per-env work of the CPU rollout (the act step of
+// ppo/act.hpp without the normaliser update, then the env step), shared out between threads as
+// the CPU backend does, timed with std::chrono
 template <class Env>
 BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
   BenchRow row;
@@ -54,7 +55,7 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
   TrainState s = initial_train_state(config);
   const PolicyLayout layout = make_policy_layout(config);
   HostEnvBatch envs = env_batch_of<Env>(s);
-  const EnvBatch b = envs.view();
+  const EnvBatch b = env_batch_view(envs);
   std::vector<float> actions(static_cast<size_t>(n) * Env::kActDim, 0.0f);
   uint64_t step = 0;
   for (int i = 0; i < n; ++i)
@@ -69,24 +70,23 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
   });
   row.env_sps = static_cast<double>(n) * o.env_steps / env_s;
 
-  const float* p = s.params.data();
+  RolloutBuffer rollout;  // one step's worth: the act step writes what training would keep
+  rollout.resize(RolloutShape{1, n, layout.obs_dim, layout.act_dim, layout.head_dim()});
+  ActParams act = act_settings(config);
+  act.params = s.params.data();
+  act.normalizer.mean = s.obs_mean.data();
+  act.normalizer.var = s.obs_var.data();
+  act.env_obs = envs.obs.data();
+  act.final_obs = envs.final_obs.data();
+  act.rollout = rollout_view(rollout);
+  act.env_actions = actions.data();
   const double infer_s = timed_median(o, [&] {
     for (int k = 0; k < o.env_steps; ++k, ++step) {
       parallel_for(n, kPolicyEnvsPerThread, [&](int64_t i) {
-        float h[kMaxHeadDim], v, scratch[2 * kMaxLayerWidth], log_p[kMaxHeadDim];
-        const float* x = &envs.obs[static_cast<size_t>(i) * Env::kObsDim];
-        mlp_forward_row(p + layout.actor_offset(), layout.actor, x, h, scratch);
-        Rng rng(o.seed, RngPurpose::kAction, static_cast<uint32_t>(i), step);
-        float* a = &actions[i * Env::kActDim];
-        if (layout.discrete()) {
-          log_softmax(h, layout.head_dim(), log_p);
-          a[0] = static_cast<float>(categorical_sample(log_p, layout.head_dim(), rng.uniform()));
-        } else {
-          for (int j = 0; j < Env::kActDim; ++j)
-            a[j] = h[j] + rng.normal();
-        }
-        mlp_forward_row(p + layout.critic_offset(), layout.critic, x, &v, scratch);
-        step_env(env, b, static_cast<int>(i), a, o.seed, step);
+        act_env<kMaxLayerWidth>(act, act.params, static_cast<int>(i), step);
+      });
+      parallel_for(n, step_envs_per_thread<Env>(), [&](int64_t i) {
+        step_env(env, b, static_cast<int>(i), &actions[i * Env::kActDim], o.seed, step);
       });
     }
   });
@@ -144,28 +144,7 @@ UpdateRow cpu_update(const BenchOptions& o, int width) {
   config.minibatch_size = m;
   const PolicyLayout layout = make_policy_layout(config);
   const TrainState s = initial_train_state(config);
-  RolloutBuffer r;
-  r.resize(1, m, layout.obs_dim, layout.act_dim, layout.head_dim());
-  Rng rng(o.seed, RngPurpose::kEval, 0, 0);
-  for (float& x : r.obs)
-    x = rng.normal();
-  for (float& x : r.advantages)
-    x = rng.normal();
-  for (float& x : r.returns)
-    x = rng.normal();
-  for (float& x : r.values)
-    x = rng.normal();
-  for (int64_t k = 0; k < r.size(); ++k) {
-    if (layout.discrete()) {
-      r.actions[k * layout.act_dim] = static_cast<float>(k % layout.num_actions);
-      for (int j = 0; j < layout.head_dim(); ++j)
-        r.dist[k * layout.head_dim() + j] = -std::log(float(layout.head_dim()));
-      r.logp[k] = r.dist[k * layout.head_dim()];
-    } else {
-      for (int j = 0; j < layout.act_dim; ++j)
-        r.actions[k * layout.act_dim + j] = rng.normal();
-    }
-  }
+  const RolloutBuffer r = random_update_rollout(layout, 1, m, o.seed);
   std::vector<int32_t> index(m);
   for (int k = 0; k < m; ++k)
     index[k] = k;
@@ -225,6 +204,35 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
 }
 
+RolloutBuffer random_update_rollout(const PolicyLayout& L, int steps, int envs, uint64_t seed) {
+  RolloutBuffer r;
+  r.resize(RolloutShape{steps, envs, L.obs_dim, L.act_dim, L.head_dim()});
+  Rng rng(seed, RngPurpose::kEval, 0, 0);
+  for (auto* column : {&r.obs, &r.values, &r.advantages, &r.returns}) {
+    for (float& x : *column)
+      x = rng.normal();
+  }
+  for (int64_t k = 0; k < r.size(); ++k) {
+    float* d = &r.dist[k * L.head_dim()];
+    if (L.discrete()) {
+      float logits[kMaxHeadDim];
+      for (int j = 0; j < L.head_dim(); ++j)
+        logits[j] = 0.5f * rng.normal();
+      log_softmax(logits, L.head_dim(), d);
+      const int a = static_cast<int>(rng.uniform() * L.num_actions);
+      r.actions[k * L.act_dim] = static_cast<float>(a);
+      r.logp[k] = d[a] + 0.2f * rng.normal();  // ratios away from 1, so clipping is exercised
+    } else {
+      for (int j = 0; j < L.act_dim; ++j) {
+        d[j] = 0.3f * rng.normal();
+        r.actions[k * L.act_dim + j] = d[j] + rng.normal();
+      }
+      r.logp[k] = -1.0f + 0.5f * rng.normal();
+    }
+  }
+  return r;
+}
+
 TrainConfig bench_train_config(const BenchOptions& o, int num_envs, int width) {
   TrainConfig c;
   c.env = o.env;
@@ -240,9 +248,9 @@ TrainConfig bench_train_config(const BenchOptions& o, int num_envs, int width) {
   return c;
 }
 
-int run_bench(const BenchOptions& o, std::ostream& out) {
-  if (!find_env(o.env))
-    throw UsageError("unknown env '" + o.env + "' (available: " + env_names() + ")");
+namespace {
+
+void validate_bench(const BenchOptions& o) {
   if (o.repeats < 1 || o.warmup < 0 || o.env_steps < 1 || o.num_steps < 1 || o.epochs < 1 ||
       o.minibatches < 1 || o.train_iters < 1 || o.update_minibatch < 1) {
     throw UsageError("bench: repeats, steps, epochs, minibatches and iterations must be >= 1");
@@ -260,25 +268,96 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   if (!o.json_path.empty() && !std::ofstream(o.json_path, std::ios::app)) {
     throw UsageError("cannot write '" + o.json_path + "'");  // now, not after minutes of timing
   }
-  bool gpu = false;
-  if (o.device == "cuda" || o.device == "auto") {
-    const std::string reason = cuda_unavailable_reason();
-    gpu = reason.empty() && g_bench_hooks.throughput;
-    if (o.device == "cuda" && !gpu) throw UsageError("--device cuda was asked for, but " + reason);
-  } else if (o.device != "cpu") {
+}
+
+// whether the figures come from the GPU: --device cuda (an error without one), or auto with one
+bool bench_on_gpu(const BenchOptions& o) {
+  if (o.device == "cpu") return false;
+  if (o.device != "cuda" && o.device != "auto") {
     throw UsageError("unknown device '" + o.device + "' (expected cpu, cuda or auto)");
   }
+  const std::string reason = cuda_unavailable_reason();
+  const bool gpu = reason.empty() && g_bench_hooks.throughput;
+  if (o.device == "cuda" && !gpu) throw UsageError("--device cuda was asked for, but " + reason);
+  return gpu;
+}
+
+void bench_throughput(const BenchOptions& o, bool gpu, std::ostream& out, nlohmann::json& j) {
+  out << std::setw(10) << "envs" << std::setw(14) << "env-only/s" << std::setw(14) << "env+infer/s"
+      << std::setw(14) << "train/s"
+      << "  note\n";
+  std::vector<BenchRow> rows;
+  for (int n : o.num_envs) {
+    BenchRow row;
+    try {
+      if (gpu) {
+        row = g_bench_hooks.throughput(o, n);
+      } else {
+        row = visit_env(o.env, [&](auto env) { return cpu_throughput(env, o, n); });
+      }
+    } catch (const UsageError& e) {
+      row.num_envs = n;
+      row.note = e.what();
+    }
+    out << std::setw(10) << n << std::setw(14) << fmt_rate(row.env_sps) << std::setw(14)
+        << fmt_rate(row.infer_sps) << std::setw(14) << fmt_rate(row.train_sps) << "  " << row.note
+        << "\n"
+        << std::flush;
+    j["throughput"].push_back({{"num_envs", n},
+                               {"env_sps", row.env_sps},
+                               {"env_infer_sps", row.infer_sps},
+                               {"train_sps", row.train_sps},
+                               {"note", row.note}});
+    rows.push_back(row);
+  }
+  if (gpu && g_bench_hooks.memory_bandwidth) {
+    const int bytes = visit_task(
+        o.env, [](auto type) { return env_step_min_bytes<typename decltype(type)::type>(); });
+    report_env_bandwidth(rows, bytes, g_bench_hooks.memory_bandwidth(o), out, j);
+  }
+}
+
+void bench_update(const BenchOptions& o, bool gpu, std::ostream& out, nlohmann::json& j) {
+  out << "PPO update, minibatch " << o.update_minibatch << " (forward + loss + backward"
+      << (gpu ? " + reduce + Adam" : "") << ")\n";
+  out << std::setw(8) << "width" << std::setw(18) << "path" << std::setw(16) << "ns/sample"
+      << "  note\n";
+  for (int w : o.update_widths) {
+    std::vector<UpdateRow> rows;
+    if (gpu) {
+      if (w <= 128) rows.push_back(g_bench_hooks.update(o, w, UpdatePathKind::kFused));
+      rows.push_back(g_bench_hooks.update(o, w, UpdatePathKind::kCublas));
+      rows.push_back(g_bench_hooks.update(o, w, UpdatePathKind::kCublasPedantic));
+    } else {
+      rows.push_back(cpu_update(o, w));
+    }
+    for (const UpdateRow& r : rows) {
+      out << std::setw(8) << r.width << std::setw(18) << r.path << std::setw(16) << std::fixed
+          << std::setprecision(3) << r.ns_per_sample << std::defaultfloat << "  " << r.note << "\n";
+      j["update"].push_back({{"width", r.width},
+                             {"path", r.path},
+                             {"ns_per_sample", r.ns_per_sample},
+                             {"note", r.note}});
+    }
+  }
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& o, std::ostream& out) {
+  validate_bench(o);
+  const bool gpu = bench_on_gpu(o);
   set_cpu_threads(o.threads);
   const std::string device = gpu ? g_bench_hooks.device_name() : "cpu";
   const int threads = cpu_threads();
   const std::string cpu_threads_text =
       ", " + std::to_string(threads) + (threads == 1 ? " CPU thread" : " CPU threads");
-  out << "stampede bench: " << o.env << " on " << device << (gpu ? "" : cpu_threads_text)
+  out << "stampede bench: " << o.env.name() << " on " << device << (gpu ? "" : cpu_threads_text)
       << " (median of " << o.repeats << " after " << o.warmup
       << " warm-up; steps = transitions summed over envs)\n";
 
   nlohmann::json j;
-  j["env"] = o.env;
+  j["env"] = std::string(o.env.name());
   j["device"] = device;
   j["cpu_threads"] = threads;
   j["repeats"] = o.repeats;
@@ -298,64 +377,8 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
         << std::setprecision(2) << 1e6 / physics_sps << std::defaultfloat << " us/step)\n";
     j["physics_cpu_steps_per_s"] = physics_sps;
   }
-  if (!o.skip_throughput) {
-    out << std::setw(10) << "envs" << std::setw(14) << "env-only/s" << std::setw(14)
-        << "env+infer/s" << std::setw(14) << "train/s"
-        << "  note\n";
-    std::vector<BenchRow> rows;
-    for (int n : o.num_envs) {
-      BenchRow row;
-      try {
-        if (gpu) {
-          row = g_bench_hooks.throughput(o, n);
-        } else {
-          row = visit_env(o.env, [&](auto env) { return cpu_throughput(env, o, n); });
-        }
-      } catch (const UsageError& e) {
-        row.num_envs = n;
-        row.note = e.what();
-      }
-      out << std::setw(10) << n << std::setw(14) << fmt_rate(row.env_sps) << std::setw(14)
-          << fmt_rate(row.infer_sps) << std::setw(14) << fmt_rate(row.train_sps) << "  " << row.note
-          << "\n"
-          << std::flush;
-      j["throughput"].push_back({{"num_envs", n},
-                                 {"env_sps", row.env_sps},
-                                 {"env_infer_sps", row.infer_sps},
-                                 {"train_sps", row.train_sps},
-                                 {"note", row.note}});
-      rows.push_back(row);
-    }
-    if (gpu && g_bench_hooks.memory_bandwidth) {
-      const int bytes =
-          visit_env(o.env, [](auto env) { return env_step_min_bytes<decltype(env)>(); });
-      report_env_bandwidth(rows, bytes, g_bench_hooks.memory_bandwidth(o), out, j);
-    }
-  }
-  if (!o.skip_update) {
-    out << "PPO update, minibatch " << o.update_minibatch << " (forward + loss + backward"
-        << (gpu ? " + reduce + Adam" : "") << ")\n";
-    out << std::setw(8) << "width" << std::setw(10) << "path" << std::setw(16) << "ns/sample"
-        << "  note\n";
-    for (int w : o.update_widths) {
-      std::vector<UpdateRow> rows;
-      if (gpu) {
-        if (w <= 128) rows.push_back(g_bench_hooks.update(o, w, true));
-        rows.push_back(g_bench_hooks.update(o, w, false));
-      } else {
-        rows.push_back(cpu_update(o, w));
-      }
-      for (const UpdateRow& r : rows) {
-        out << std::setw(8) << r.width << std::setw(10) << r.path << std::setw(16) << std::fixed
-            << std::setprecision(3) << r.ns_per_sample << std::defaultfloat << "  " << r.note
-            << "\n";
-        j["update"].push_back({{"width", r.width},
-                               {"path", r.path},
-                               {"ns_per_sample", r.ns_per_sample},
-                               {"note", r.note}});
-      }
-    }
-  }
+  if (!o.skip_throughput) bench_throughput(o, gpu, out, j);
+  if (!o.skip_update) bench_update(o, gpu, out, j);
   if (!o.json_path.empty()) {
     std::ofstream f(o.json_path);
     f << j.dump(2) << "\n";

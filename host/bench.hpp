@@ -10,10 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "envs/task.hpp"
+#include "ppo/policy_layout.hpp"
+#include "ppo/rollout.hpp"
+
 namespace stampede {
 
 struct BenchOptions {
-  std::string env = "cartpole";
+  Task env;                     // CartPole unless set
   std::string device = "auto";  // cpu | cuda | auto
   std::vector<int> num_envs = {1024, 4096, 16384, 65536, 262144, 1048576};
   int env_steps = 200;  // steps per timed repeat (env-only, env + inference)
@@ -41,7 +45,7 @@ struct BenchRow {
 
 struct UpdateRow {
   int width = 0;
-  std::string path;          // fused | cublas | cpu
+  std::string path;          // fused | cublas | cublas-pedantic | cpu
   double ns_per_sample = 0;  // < 0: not applicable
   std::string note;
 };
@@ -53,11 +57,15 @@ struct MemoryBandwidth {
   int64_t l2_bytes = 0;  // working sets below this may be served by L2 rather than DRAM
 };
 
+// the GPU update paths the bench times: the fused kernel, and the cuBLAS path under cuBLAS's
+// default and pedantic math modes (the backend uses the default; this row is why)
+enum class UpdatePathKind { kFused, kCublas, kCublasPedantic };
+
 // GPU measurements, registered by the CUDA backend
 struct CudaBenchHooks {
   MemoryBandwidth (*memory_bandwidth)(const BenchOptions& options) = nullptr;
   BenchRow (*throughput)(const BenchOptions& options, int num_envs) = nullptr;
-  UpdateRow (*update)(const BenchOptions& options, int width, bool fused) = nullptr;
+  UpdateRow (*update)(const BenchOptions& options, int width, UpdatePathKind path) = nullptr;
   std::string (*device_name)() = nullptr;
 };
 void register_cuda_bench_hooks(const CudaBenchHooks& hooks);
@@ -71,6 +79,11 @@ struct TrainConfig;
 // the documented training configuration of the bench: 64x64 tanh MLPs (or `width` x `width`),
 // T = num_steps, K = epochs, minibatch = N * T / minibatches, CleanRL's CartPole settings otherwise
 TrainConfig bench_train_config(const BenchOptions& options, int num_envs, int width = 64);
+
+// a rollout of plausible random experience for `layout`: normal observations, values, advantages
+// and returns; actions, distributions and log-probs away from ratio 1 so clipping is exercised.
+// The input of the update figure, and of tests that need a minibatch without an environment.
+RolloutBuffer random_update_rollout(const PolicyLayout& layout, int steps, int envs, uint64_t seed);
 
 // bytes of device memory one env step reads and writes at least (a step that ends no episode):
 // state read and written, action, observation, reward, flags, episode length and return

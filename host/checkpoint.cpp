@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "envs/registry.hpp"
+#include "envs/task.hpp"
 
 namespace stampede {
 
@@ -82,8 +82,7 @@ void check_state_shapes(const TrainConfig& config, const TrainState& s) {
   const PolicyLayout layout = make_policy_layout(config);
   const size_t n = config.num_envs;
   const size_t p = layout.num_params();
-  const size_t state_dim =
-      visit_env(config.env, [](auto env) { return static_cast<size_t>(decltype(env)::kStateDim); });
+  const size_t state_dim = task_spec(config.env).state_dim;
   const bool ok = s.params.size() == p && s.adam_m.size() == p && s.adam_v.size() == p &&
                   s.obs_mean.size() == static_cast<size_t>(layout.obs_dim) &&
                   s.obs_var.size() == static_cast<size_t>(layout.obs_dim) &&
@@ -91,8 +90,9 @@ void check_state_shapes(const TrainConfig& config, const TrainState& s) {
                   s.env_obs.size() == static_cast<size_t>(layout.obs_dim) * n &&
                   s.episode_length.size() == n && s.episode_return.size() == n;
   if (!ok) {
-    throw UsageError("checkpoint arrays do not match its config (env " + config.env + ", " +
-                     std::to_string(n) + " envs, " + std::to_string(p) + " parameters)");
+    throw UsageError("checkpoint arrays do not match its config (env " +
+                     std::string(config.env.name()) + ", " + std::to_string(n) + " envs, " +
+                     std::to_string(p) + " parameters)");
   }
 }
 

@@ -7,7 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "envs/registry.hpp"
+#include "envs/tasks.hpp"
 #include "host/bench.hpp"
 #include "host/checkpoint.hpp"
 #include "host/cpu/parallel.hpp"
@@ -30,6 +30,7 @@ std::string names(const std::string& dashed) {
 
 struct TrainFlags {
   TrainConfig config;
+  std::string env = "cartpole";  // resolved into config.env once everything is parsed
   std::string resume;
   bool quiet = false;
   std::vector<CLI::Option*> hyperparameters;  // may not be combined with --resume
@@ -82,7 +83,7 @@ void add_train_options(CLI::App* cmd, TrainFlags* f) {
   };
   f->config_file = cmd->add_option("--config", f->config_path,
                                    "TOML file with any of these options (keys as in configs/)");
-  hp(cmd->add_option(names("env"), c.env, "task to train (see `stampede envs`)"));
+  hp(cmd->add_option(names("env"), f->env, "task to train (see `stampede envs`)"));
   hp(cmd->add_option(names("num-envs"), c.num_envs, "parallel environments N"));
   f->total_steps = cmd->add_option(names("total-steps"), c.total_steps,
                                    "environment steps to train for, summed over envs");
@@ -151,7 +152,9 @@ int run_train(const TrainFlags& f, std::ostream& out) {
     overrides.total_steps = f.total_steps->count() > 0;
     overrides.device = f.device->count() > 0;
   }
-  const TrainResult r = train(f.config, options, out, overrides);
+  TrainConfig config = f.config;
+  config.env = Task(f.env);
+  const TrainResult r = train(config, options, out, overrides);
   out << std::fixed << std::setprecision(1) << "done: " << r.env_steps << " steps in "
       << r.wall_seconds << " s (" << std::setprecision(0) << r.steps_per_second << " steps/s on "
       << r.device << "), final mean episode return " << std::setprecision(1) << r.mean_return
@@ -163,27 +166,106 @@ int run_train(const TrainFlags& f, std::ostream& out) {
   return 0;
 }
 
-int run_eval(const std::string& target, int episodes, bool stochastic, uint64_t seed,
-             std::ostream& out) {
-  if (episodes < 1 || episodes > 1000000) {
-    throw UsageError("--episodes = " + std::to_string(episodes) + " is out of range (1..1000000)");
+struct EvalFlags {
+  std::string target;
+  int episodes = 10;
+  bool stochastic = false;
+  uint64_t seed = 12345;
+  int threads = 0;
+};
+
+CLI::App* add_eval_command(CLI::App& app, EvalFlags* f) {
+  CLI::App* cmd = app.add_subcommand("eval", "run a trained policy for N episodes");
+  cmd->add_option("checkpoint", f->target, "checkpoint file or run directory")->required();
+  cmd->add_option("--episodes,-n", f->episodes, "episodes to run");
+  cmd->add_flag("--stochastic", f->stochastic, "sample actions instead of the mean/argmax");
+  cmd->add_option("--seed", f->seed, "seed of the evaluation episodes");
+  cmd->add_option("--threads", f->threads, kThreadsHelp);
+  return cmd;
+}
+
+int run_eval(const EvalFlags& f, std::ostream& out) {
+  set_cpu_threads(f.threads);
+  if (f.episodes < 1 || f.episodes > 1000000) {
+    throw UsageError("--episodes = " + std::to_string(f.episodes) +
+                     " is out of range (1..1000000)");
   }
   const std::string path =
-      std::filesystem::is_directory(target) ? checkpoint_path_in(target) : target;
+      std::filesystem::is_directory(f.target) ? checkpoint_path_in(f.target) : f.target;
   const Checkpoint ck = load_checkpoint(path);
-  const EvalResult r = evaluate_policy(ck, episodes, stochastic, seed);
-  out << std::fixed << std::setprecision(2) << ck.config.env << ": mean return " << r.mean
-      << " +/- " << r.std << " over " << episodes << " episodes ("
-      << (stochastic ? "stochastic" : "deterministic") << " policy, checkpoint iteration "
+  const EvalResult r = evaluate_policy(ck, f.episodes, f.stochastic, f.seed);
+  out << std::fixed << std::setprecision(2) << ck.config.env.name() << ": mean return " << r.mean
+      << " +/- " << r.std << " over " << f.episodes << " episodes ("
+      << (f.stochastic ? "stochastic" : "deterministic") << " policy, checkpoint iteration "
       << ck.state.iteration << ")\n";
   return 0;
+}
+
+struct ModelFlags {
+  std::string path, task;
+};
+
+CLI::App* add_model_command(CLI::App& app, ModelFlags* f) {
+  CLI::App* cmd = app.add_subcommand(
+      "model", "compile an MJCF file with stampede's loader and summarise it (no MuJoCo needed)");
+  cmd->add_option("file", f->path, "MJCF file")->required();
+  cmd->add_option("--env", f->task, "also check it can drive this MuJoCo task");
+  return cmd;
+}
+
+struct BenchFlags {
+  BenchOptions options;
+  std::string env = "cartpole";  // resolved into options.env once parsed
+};
+
+CLI::App* add_bench_command(CLI::App& app, BenchFlags* f) {
+  BenchOptions& b = f->options;
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "env-only, env + inference and end-to-end training steps/s; PPO update cost");
+  cmd->add_option("--env", f->env, "task to measure");
+  cmd->add_option("--device", b.device, "cpu, cuda or auto");
+  cmd->add_option("--num-envs", b.num_envs, "environment counts, e.g. 1024,65536")->delimiter(',');
+  cmd->add_option("--env-steps", b.env_steps, "steps per timed repeat (env figures)");
+  cmd->add_option("--num-steps", b.num_steps, "T of the training figure");
+  cmd->add_option("--epochs", b.epochs, "K of the training figure");
+  cmd->add_option("--minibatches", b.minibatches, "minibatches per epoch (training)");
+  cmd->add_option("--train-iters", b.train_iters, "iterations per timed repeat");
+  cmd->add_option("--warmup", b.warmup, "untimed repeats first");
+  cmd->add_option("--repeats", b.repeats, "timed repeats; the median is reported");
+  cmd->add_option("--update-widths", b.update_widths, "MLP widths of the update figure")
+      ->delimiter(',');
+  cmd->add_option("--update-minibatch", b.update_minibatch, "rows per minibatch");
+  cmd->add_flag("--skip-throughput", b.skip_throughput, "only the update figure");
+  cmd->add_flag("--skip-update", b.skip_update, "only the throughput figures");
+  cmd->add_option("--json", b.json_path, "also write the results as JSON here");
+  cmd->add_option("--seed", b.seed, "random seed");
+  cmd->add_option("--threads", b.threads,
+                  "CPU threads of the cpu figures (0 = all hardware threads)");
+  return cmd;
+}
+
+int run_bench_command(BenchFlags& f, std::ostream& out) {
+  f.options.env = Task(f.env);
+  return run_bench(f.options, out);
+}
+
+// CLI11 reports an unknown first word only as "a subcommand is required": name it instead
+void reject_unknown_command(const CLI::App& app, int argc, const char* const* argv) {
+  if (argc < 2 || argv[1][0] == '-') return;
+  std::string known;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == argv[1]) return;
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+  }
+  throw UsageError(std::string("unknown command '") + argv[1] + "' (expected " + known + ")");
 }
 
 int run_envs(std::ostream& out) {
   out << std::left << std::setw(26) << "name" << std::setw(28) << "gymnasium id" << std::setw(10)
       << "obs" << std::setw(24) << "action"
       << "max steps\n";
-  for (const EnvSpec& s : env_specs()) {
+  for (const Task task : all_tasks()) {
+    const EnvSpec s = task_spec(task);
     std::string action;
     if (s.discrete()) {
       action = "Discrete(" + std::to_string(s.num_actions) + ")";
@@ -192,7 +274,7 @@ int run_envs(std::ostream& out) {
       box << "Box(" << s.action_low[0] << ", " << s.action_high[0] << ", (" << s.act_dim << ",))";
       action = box.str();
     }
-    out << std::setw(26) << s.name << std::setw(28) << s.gym_id << std::setw(10)
+    out << std::setw(26) << task.name() << std::setw(28) << task.gym_id() << std::setw(10)
         << ("Box(" + std::to_string(s.obs_dim) + ")") << std::setw(24) << action
         << s.max_episode_steps << "\n";
   }
@@ -209,63 +291,16 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   TrainFlags train_flags;
   CLI::App* train_cmd = app.add_subcommand("train", "train a policy with PPO");
   add_train_options(train_cmd, &train_flags);
-
-  std::string eval_target;
-  int eval_episodes = 10;
-  bool eval_stochastic = false;
-  uint64_t eval_seed = 12345;
-  CLI::App* eval_cmd = app.add_subcommand("eval", "run a trained policy for N episodes");
-  eval_cmd->add_option("checkpoint", eval_target, "checkpoint file or run directory")->required();
-  eval_cmd->add_option("--episodes,-n", eval_episodes, "episodes to run");
-  eval_cmd->add_flag("--stochastic", eval_stochastic, "sample actions instead of the mean/argmax");
-  eval_cmd->add_option("--seed", eval_seed, "seed of the evaluation episodes");
-  int eval_threads = 0;
-  eval_cmd->add_option("--threads", eval_threads, kThreadsHelp);
-
+  EvalFlags eval_flags;
+  CLI::App* eval_cmd = add_eval_command(app, &eval_flags);
   CLI::App* envs_cmd = app.add_subcommand("envs", "list tasks with their spaces");
-
-  std::string model_path, model_task;
-  CLI::App* model_cmd = app.add_subcommand(
-      "model", "compile an MJCF file with stampede's loader and summarise it (no MuJoCo needed)");
-  model_cmd->add_option("file", model_path, "MJCF file")->required();
-  model_cmd->add_option("--env", model_task, "also check it can drive this MuJoCo task");
-
-  BenchOptions bench;
-  CLI::App* bench_cmd = app.add_subcommand(
-      "bench", "env-only, env + inference and end-to-end training steps/s; PPO update cost");
-  bench_cmd->add_option("--env", bench.env, "task to measure");
-  bench_cmd->add_option("--device", bench.device, "cpu, cuda or auto");
-  bench_cmd->add_option("--num-envs", bench.num_envs, "environment counts, e.g. 1024,65536")
-      ->delimiter(',');
-  bench_cmd->add_option("--env-steps", bench.env_steps, "steps per timed repeat (env figures)");
-  bench_cmd->add_option("--num-steps", bench.num_steps, "T of the training figure");
-  bench_cmd->add_option("--epochs", bench.epochs, "K of the training figure");
-  bench_cmd->add_option("--minibatches", bench.minibatches, "minibatches per epoch (training)");
-  bench_cmd->add_option("--train-iters", bench.train_iters, "iterations per timed repeat");
-  bench_cmd->add_option("--warmup", bench.warmup, "untimed repeats first");
-  bench_cmd->add_option("--repeats", bench.repeats, "timed repeats; the median is reported");
-  bench_cmd->add_option("--update-widths", bench.update_widths, "MLP widths of the update figure")
-      ->delimiter(',');
-  bench_cmd->add_option("--update-minibatch", bench.update_minibatch, "rows per minibatch");
-  bench_cmd->add_flag("--skip-throughput", bench.skip_throughput, "only the update figure");
-  bench_cmd->add_flag("--skip-update", bench.skip_update, "only the throughput figures");
-  bench_cmd->add_option("--json", bench.json_path, "also write the results as JSON here");
-  bench_cmd->add_option("--seed", bench.seed, "random seed");
-  bench_cmd->add_option("--threads", bench.threads,
-                        "CPU threads of the cpu figures (0 = all hardware threads)");
+  ModelFlags model_flags;
+  CLI::App* model_cmd = add_model_command(app, &model_flags);
+  BenchFlags bench_flags;
+  CLI::App* bench_cmd = add_bench_command(app, &bench_flags);
 
   try {
-    // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead
-    const auto subs = app.get_subcommands({});
-    const bool known_sub = argc > 1 && std::any_of(subs.begin(), subs.end(), [&](CLI::App* sub) {
-                             return sub->get_name() == argv[1];
-                           });
-    if (argc > 1 && argv[1][0] != '-' && !known_sub) {
-      std::string known;
-      for (const CLI::App* sub : subs)
-        known += (known.empty() ? "" : ", ") + sub->get_name();
-      throw UsageError(std::string("unknown command '") + argv[1] + "' (expected " + known + ")");
-    }
+    reject_unknown_command(app, argc, argv);
     app.parse(argc, argv);
     if (train_cmd->parsed()) {
       if (train_flags.config_file->count() > 0) {
@@ -273,13 +308,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       }
       return run_train(train_flags, out);
     }
-    if (eval_cmd->parsed()) {
-      set_cpu_threads(eval_threads);
-      return run_eval(eval_target, eval_episodes, eval_stochastic, eval_seed, out);
-    }
+    if (eval_cmd->parsed()) return run_eval(eval_flags, out);
     if (envs_cmd->parsed()) return run_envs(out);
-    if (bench_cmd->parsed()) return run_bench(bench, out);
-    if (model_cmd->parsed()) return run_model_command(model_path, model_task, out);
+    if (bench_cmd->parsed()) return run_bench_command(bench_flags, out);
+    if (model_cmd->parsed()) return run_model_command(model_flags.path, model_flags.task, out);
   } catch (const CLI::CallForHelp&) {
     out << app.help();
     return 0;

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "envs/registry.hpp"
-#include "host/ppo/policy_layout.hpp"
+#include "envs/tasks.hpp"
+#include "ppo/policy_layout.hpp"
 
 namespace stampede {
 
@@ -53,13 +53,11 @@ Objective TrainConfig::objective_kind() const {
 }
 
 void validate(const TrainConfig& c) {
-  require(find_env(c.env) != nullptr,
-          "unknown env '" + c.env + "' (available: " + env_names() + ")");
   require(c.device == "cpu" || c.device == "cuda" || c.device == "auto",
           "unknown device '" + c.device + "' (expected cpu, cuda or auto)");
   c.objective_kind();
-  require(c.model.empty() || is_mujoco_task(c.env),
-          "--model applies to MuJoCo tasks; '" + c.env + "' is not one");
+  require(c.model.empty() || c.env.is_mujoco(),
+          "--model applies to MuJoCo tasks; '" + std::string(c.env.name()) + "' is not one");
   require_range(c.num_envs, 1, 1 << 24, "num_envs", "1..16777216");
   require_range(c.num_steps, 1, 1 << 16, "num_steps", "1..65536");
   require_range(c.epochs, 1, 1000, "epochs", "1..1000");
@@ -87,14 +85,29 @@ void validate(const TrainConfig& c) {
   require_range(c.checkpoint_every, 1, 1e9, "checkpoint_every", ">= 1");
   require_widths(c.actor_hidden, "actor_hidden");
   require_widths(c.critic_hidden, "critic_hidden");
-  const EnvSpec* spec = find_env(c.env);
-  require(spec->discrete() ? spec->num_actions <= kMaxHeadDim : spec->act_dim <= kMaxHeadDim,
-          "env '" + c.env + "' has more action dimensions than the policy head supports");
+  const int head = visit_task(c.env, [](auto type) {
+    using Env = typename decltype(type)::type;
+    return Env::kNumActions > 0 ? Env::kNumActions : Env::kActDim;
+  });
+  require(head <= kMaxHeadDim, "env '" + std::string(c.env.name()) +
+                                   "' has more action dimensions than the policy head supports");
+}
+
+LossCoeffs loss_coeffs(const TrainConfig& c, float beta, int rows) {
+  LossCoeffs k;
+  k.objective = c.objective_kind();
+  k.clip_eps = c.clip_eps;
+  k.beta = beta;
+  k.value_clip = c.value_clip;
+  k.vf_coef = c.vf_coef;
+  k.ent_coef = c.ent_coef;
+  k.weight = 1.0f / static_cast<float>(rows);
+  return k;
 }
 
 nlohmann::json to_json(const TrainConfig& c) {
   return nlohmann::json{
-      {"env", c.env},
+      {"env", std::string(c.env.name())},
       {"num_envs", c.num_envs},
       {"total_steps", c.total_steps},
       {"seed", c.seed},
@@ -134,7 +147,7 @@ nlohmann::json to_json(const TrainConfig& c) {
 TrainConfig config_from_json(const nlohmann::json& j) {
   TrainConfig c;
   try {
-    j.at("env").get_to(c.env);
+    c.env = Task(j.at("env").get<std::string>());
     j.at("num_envs").get_to(c.num_envs);
     j.at("total_steps").get_to(c.total_steps);
     j.at("seed").get_to(c.seed);

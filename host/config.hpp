@@ -10,19 +10,15 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "host/ppo/ppo_loss.hpp"
+#include "core/errors.hpp"
+#include "envs/task.hpp"
+#include "ppo/ppo_loss.hpp"
 
 namespace stampede {
 
-// a user mistake (bad flag value, unknown name, bad file): one message, exit code 2
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 struct TrainConfig {
   // task and scale
-  std::string env = "cartpole";
+  Task env;                      // CartPole unless set
   int num_envs = 8;              // N
   int64_t total_steps = 500000;  // environment transitions, summed over envs
   uint64_t seed = 1;
@@ -78,6 +74,10 @@ struct TrainConfig {
 
 // throws UsageError naming the first value out of range
 void validate(const TrainConfig& config);
+
+// the loss coefficients of a minibatch of `rows` samples under KL weight `beta`, for both
+// backends' updates
+LossCoeffs loss_coeffs(const TrainConfig& config, float beta, int rows);
 
 nlohmann::json to_json(const TrainConfig& config);
 TrainConfig config_from_json(const nlohmann::json& j);

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "envs/core/host_env_batch.hpp"
-#include "envs/registry.hpp"
+#include "envs/core/env_batch.hpp"
+#include "envs/tasks.hpp"
 #include "host/cpu/parallel.hpp"
-#include "host/ppo/distributions.hpp"
-#include "host/ppo/running_stats.hpp"
 #include "host/task_model.hpp"
+#include "ppo/act.hpp"
 
 namespace stampede {
 
@@ -19,12 +18,14 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
                         uint64_t seed) {
   const TrainConfig& config = ck.config;
   const PolicyLayout layout = make_policy_layout(config);
-  const EnvSpec spec = task_spec(config);
+  const EnvSpec spec = task_spec(config.env, task_model(config));
   const float* params = ck.state.params.data();
+  const ObsNormalizer normalizer{config.norm_obs, config.obs_clip, ck.state.obs_mean.data(),
+                                 ck.state.obs_var.data()};
   const int n = episodes;  // one environment per episode, each run to its first end
 
-  HostEnvBatch envs = HostEnvBatch::of<Env>(n);
-  const EnvBatch b = envs.view();
+  auto envs = HostEnvBatch::of<Env>(n);
+  const EnvBatch b = env_batch_view(envs);
   for (int i = 0; i < n; ++i)
     reset_env(env, b, i, seed, 0);
 
@@ -35,31 +36,14 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
   result.lengths.assign(n, 0);
   parallel_for(n, 1, [&](int64_t env_index) {
     const int i = static_cast<int>(env_index);
-    float xn[Env::kObsDim], h[kMaxHeadDim], action[kMaxHeadDim], scratch[2 * kMaxLayerWidth];
+    float x[Env::kObsDim], dist[kMaxHeadDim], action[kMaxHeadDim], env_action[kMaxHeadDim];
+    float scratch[2 * kMaxLayerWidth];
     for (uint64_t step = 0; envs.done_count[i] == 0; ++step) {
-      for (int d = 0; d < Env::kObsDim; ++d) {
-        const float raw = envs.obs[static_cast<size_t>(i) * Env::kObsDim + d];
-        xn[d] = config.norm_obs
-                    ? normalize_obs(raw, static_cast<float>(ck.state.obs_mean[d]),
-                                    static_cast<float>(ck.state.obs_var[d]), config.obs_clip)
-                    : raw;
-      }
-      mlp_forward_row(params + layout.actor_offset(), layout.actor, xn, h, scratch);
+      normalizer.apply(&envs.obs[static_cast<size_t>(i) * Env::kObsDim], Env::kObsDim, x);
       Rng rng(seed, RngPurpose::kEval, static_cast<uint32_t>(i), step);
-      if (layout.discrete()) {
-        float log_p[kMaxHeadDim];
-        log_softmax(h, layout.num_actions, log_p);
-        const int best = static_cast<int>(std::max_element(h, h + layout.num_actions) - h);
-        action[0] = static_cast<float>(
-            stochastic ? categorical_sample(log_p, layout.num_actions, rng.uniform()) : best);
-      } else {
-        const float* log_std = params + layout.log_std_offset();
-        for (int j = 0; j < layout.act_dim; ++j) {
-          const float a = stochastic ? h[j] + expf(log_std[j]) * rng.normal() : h[j];
-          action[j] = std::clamp(a, spec.action_low[j], spec.action_high[j]);
-        }
-      }
-      step_env(env, b, i, action, seed, step);
+      policy_action(layout, params, x, stochastic ? &rng : nullptr, spec.action_low.data(),
+                    spec.action_high.data(), dist, action, env_action, scratch);
+      step_env(env, b, i, env_action, seed, step);
     }
     result.returns[i] = envs.done_return_sum[i];
     result.lengths[i] = static_cast<int>(envs.done_length_sum[i]);

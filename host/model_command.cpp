@@ -1,10 +1,11 @@
 #include "host/model_command.hpp"
 
 #include <iomanip>
+#include <optional>
 #include <ostream>
 
-#include "envs/physics/mjcf_loader.hpp"
-#include "envs/registry.hpp"
+#include "envs/mjcf/loader.hpp"
+#include "envs/task.hpp"
 #include "host/config.hpp"
 
 namespace stampede {
@@ -31,16 +32,11 @@ std::string or_index(const std::string& name, int index) {
 }  // namespace
 
 int run_model_command(const std::string& path, const std::string& task, std::ostream& out) {
-  Model m{};
+  // the task first: an unknown name is reported before the file is read
+  const std::optional<Task> checked = task.empty() ? std::nullopt : std::optional<Task>(Task(task));
   MjcfNames names;
-  try {
-    m = load_mjcf_file(path, &names);
-    if (!task.empty()) check_task_model(task, m, path);
-  } catch (const MjcfError& e) {
-    throw UsageError(e.what());
-  } catch (const TaskModelError& e) {
-    throw UsageError(e.what());
-  }
+  const Model m = load_mjcf_file(path, &names);
+  if (checked) check_task_model(*checked, m, path);
   out << std::fixed << std::setprecision(4) << path << ": nq " << m.nq << ", nv " << m.nv << ", nu "
       << m.nu << ", " << m.nbody << " bodies, " << m.ngeom << " geoms; timestep " << m.opt.timestep
       << ", " << (m.opt.integrator == kIntRK4 ? "RK4" : "Euler") << "\n";
@@ -56,7 +52,7 @@ int run_model_command(const std::string& path, const std::string& task, std::ost
         << ", ctrlrange [" << m.actuator_ctrlrange[u][0] << ", " << m.actuator_ctrlrange[u][1]
         << "]\n";
   }
-  if (!task.empty()) out << "can drive task " << task << "\n";
+  if (checked) out << "can drive task " << checked->name() << "\n";
   return 0;
 }
 

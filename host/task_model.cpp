@@ -7,24 +7,19 @@
 #include <sstream>
 #include <string>
 
-#include "envs/physics/mjcf_loader.hpp"
+#include "envs/mjcf/loader.hpp"
 
 namespace stampede {
 
 namespace {
 
-// compiles `xml` and checks it against the task; UsageError naming `source`
-std::unique_ptr<Model> compile_task_model(const std::string& xml, const std::string& task,
+// compiles `xml` and checks it against the task; MjcfError or TaskModelError (UsageErrors) naming
+// `source`
+std::unique_ptr<Model> compile_task_model(const std::string& xml, Task task,
                                           const std::string& source) {
-  try {
-    auto model = std::make_unique<Model>(load_mjcf_string(xml, nullptr, source));
-    check_task_model(task, *model, source);
-    return model;
-  } catch (const MjcfError& e) {
-    throw UsageError(e.what());
-  } catch (const TaskModelError& e) {
-    throw UsageError(e.what());
-  }
+  auto model = std::make_unique<Model>(load_mjcf_string(xml, nullptr, source));
+  check_task_model(task, *model, source);
+  return model;
 }
 
 }  // namespace
@@ -44,9 +39,9 @@ const Model* task_model(const TrainConfig& config) {
   // keyed by text and task, so a process that trains or evaluates several runs keeps each apart;
   // the models live as long as the process, as the CUDA backend's device copies do
   static std::mutex mutex;
-  static std::map<std::string, std::unique_ptr<Model>> compiled;
+  static std::map<std::pair<int, std::string>, std::unique_ptr<Model>> compiled;
   std::lock_guard<std::mutex> lock(mutex);
-  const std::string key = config.env + '\n' + config.model_xml;
+  const std::pair<int, std::string> key(config.env.index(), config.model_xml);
   auto found = compiled.find(key);
   if (found == compiled.end()) {
     found =
@@ -56,7 +51,7 @@ const Model* task_model(const TrainConfig& config) {
 }
 
 EnvSpec task_spec(const TrainConfig& config) {
-  return env_spec(config.env, task_model(config));
+  return task_spec(config.env, task_model(config));
 }
 
 }  // namespace stampede

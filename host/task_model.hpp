@@ -3,7 +3,7 @@
 #pragma once
 
 #include "envs/physics/model.hpp"
-#include "envs/registry.hpp"
+#include "envs/task.hpp"
 #include "host/config.hpp"
 
 namespace stampede {

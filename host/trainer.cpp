@@ -15,7 +15,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "envs/registry.hpp"
 #include "host/checkpoint.hpp"
 #include "host/task_model.hpp"
 
@@ -58,25 +57,26 @@ std::string checkpoint_path_in(const std::string& run_dir) {
   return (fs::path(run_dir) / "checkpoint.bin").string();
 }
 
-TrainResult train(const TrainConfig& requested, const TrainOptions& options, std::ostream& out,
-                  const ResumeOverrides& overrides) {
+namespace {
+
+// the config of the run and, when resuming, its state: the checkpoint's config (total steps and
+// device overridable) or the requested one, validated, with its model file read and its run
+// directory chosen and created
+TrainConfig prepare_run(const TrainConfig& requested, const TrainOptions& options,
+                        const ResumeOverrides& overrides, TrainState* start) {
   TrainConfig config = requested;
-  TrainState start;
-  bool resuming = !options.resume_dir.empty();
-  if (resuming) {
+  if (!options.resume_dir.empty()) {
     Checkpoint ck = load_checkpoint(checkpoint_path_in(options.resume_dir));
     config = ck.config;
     config.run_dir = options.resume_dir;
     if (overrides.total_steps) config.total_steps = requested.total_steps;
     if (overrides.device) config.device = requested.device;
     validate(config);
-    config.env = find_env(config.env)->name;
-    start = std::move(ck.state);
+    *start = std::move(ck.state);
   } else {
     validate(config);
-    config.env = find_env(config.env)->name;  // our name in checkpoints and logs, not the Gym id
     load_task_model(&config);
-    if (config.run_dir.empty()) config.run_dir = default_run_dir(config.env);
+    if (config.run_dir.empty()) config.run_dir = default_run_dir(std::string(config.env.name()));
     if (fs::exists(checkpoint_path_in(config.run_dir))) {
       throw UsageError("run directory '" + config.run_dir +
                        "' already holds a run; continue it with --resume " + config.run_dir +
@@ -86,6 +86,68 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
   std::error_code ec;
   fs::create_directories(config.run_dir, ec);
   if (ec) throw UsageError("cannot create run directory '" + config.run_dir + "': " + ec.message());
+  return config;
+}
+
+// log.csv: one row per iteration, appended to on resume
+class CsvLog {
+ public:
+  CsvLog(const std::string& path, bool resuming) {
+    const bool fresh = !resuming || !fs::exists(path);
+    out_.open(path, fresh ? std::ios::trunc : std::ios::app);
+    if (!out_) throw UsageError("cannot write log '" + path + "'");
+    if (fresh) out_ << kCsvHeader << "\n";
+  }
+  void row(int64_t iteration, int64_t steps, double wall, double sps, const IterationStats& s,
+           float learning_rate) {
+    out_ << iteration << ',' << steps << ',' << wall << ',' << sps << ',' << s.episodes << ','
+         << mean_or_zero(s.episode_return_sum, s.episodes) << ','
+         << mean_or_zero(s.episode_length_sum, s.episodes) << ',' << s.policy_loss << ','
+         << s.value_loss << ',' << s.entropy << ',' << s.kl << ',' << s.clip_frac << ','
+         << s.explained_var << ',' << s.grad_norm << ',' << s.beta << ',' << learning_rate << ','
+         << s.bad_state_resets << '\n';
+  }
+  void flush() { out_.flush(); }
+
+ private:
+  static float mean_or_zero(float sum, int32_t count) { return count > 0 ? sum / count : 0.0f; }
+  std::ofstream out_;
+};
+
+std::string status_line(int64_t iteration, int64_t total_iters, int64_t steps, double sps,
+                        const TrainResult& result, const IterationStats& s) {
+  std::ostringstream line;
+  line << std::fixed << std::setprecision(3) << "iter " << iteration << "/" << total_iters
+       << " | steps " << steps << " | " << std::setprecision(0) << sps << " sps | return "
+       << std::setprecision(1) << result.mean_return << " | pi " << std::setprecision(4)
+       << s.policy_loss << " | v " << s.value_loss << " | kl " << s.kl << " | clip "
+       << std::setprecision(3) << s.clip_frac << " | ev " << s.explained_var;
+  if (result.bad_state_resets > 0) {
+    line << " | " << result.bad_state_resets << " diverged states reset";
+  }
+  return line.str();
+}
+
+[[noreturn]] void diverged(int64_t iteration, const TrainResult& result, int64_t last_saved) {
+  std::ostringstream msg;
+  msg << "training diverged at iteration " << iteration
+      << ": a loss or parameter became NaN or infinite; stopped without saving. ";
+  if (fs::exists(result.checkpoint_path)) {
+    msg << "The last good checkpoint (iteration " << last_saved << ") is kept at "
+        << result.checkpoint_path;
+  } else {
+    msg << "No checkpoint had been written yet";
+  }
+  throw TrainingDiverged(msg.str());
+}
+
+}  // namespace
+
+TrainResult train(const TrainConfig& requested, const TrainOptions& options, std::ostream& out,
+                  const ResumeOverrides& overrides) {
+  TrainState start;
+  const bool resuming = !options.resume_dir.empty();
+  const TrainConfig config = prepare_run(requested, options, overrides, &start);
 
   auto make = options.make_backend ? options.make_backend : make_backend;
   std::unique_ptr<Backend> backend = make(config);
@@ -99,10 +161,7 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
   result.device = backend->device_name();
   result.iterations = resuming ? start.iteration : 0;
   result.env_steps = result.iterations * config.batch_size();
-  const bool new_log = !resuming || !fs::exists(result.log_path);
-  std::ofstream log(result.log_path, new_log ? std::ios::trunc : std::ios::app);
-  if (!log) throw UsageError("cannot write log '" + result.log_path + "'");
-  if (new_log) log << kCsvHeader << "\n";
+  CsvLog log(result.log_path, resuming);
 
   const int64_t total_iters = config.num_iterations();
   const int64_t first = resuming ? start.iteration : 0;
@@ -112,7 +171,7 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
   const auto t0 = std::chrono::steady_clock::now();
   auto last_print = t0 - std::chrono::seconds(10);
   if (!options.quiet) {
-    out << "training " << config.env << " on " << result.device << ": " << config.num_envs
+    out << "training " << config.env.name() << " on " << result.device << ": " << config.num_envs
         << " envs x " << config.num_steps << " steps, " << total_iters << " iterations ("
         << config.total_steps << " steps), objective " << config.objective << "\n";
   }
@@ -132,30 +191,14 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
     control.learning_rate =
         config.lr_decay ? config.learning_rate * (1.0f - progress) : config.learning_rate;
     const IterationStats s = backend->run_iteration(control);
-    if (s.nonfinite) {
-      std::ostringstream msg;
-      msg << "training diverged at iteration " << it + 1
-          << ": a loss or parameter became NaN or infinite; stopped without saving. ";
-      if (fs::exists(result.checkpoint_path)) {
-        msg << "The last good checkpoint (iteration " << last_saved << ") is kept at "
-            << result.checkpoint_path;
-      } else {
-        msg << "No checkpoint had been written yet";
-      }
-      throw TrainingDiverged(msg.str());
-    }
+    if (s.nonfinite) diverged(it + 1, result, last_saved);
 
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const int64_t steps = (it + 1) * batch;
     const double sps = static_cast<double>((it + 1 - first) * batch) / std::max(wall, 1e-9);
     if (s.episodes > 0) result.mean_return = s.episode_return_sum / s.episodes;
-    const float mean_length = s.episodes > 0 ? s.episode_length_sum / s.episodes : 0.0f;
-    log << it + 1 << ',' << steps << ',' << wall << ',' << sps << ',' << s.episodes << ','
-        << (s.episodes > 0 ? s.episode_return_sum / s.episodes : 0.0f) << ',' << mean_length << ','
-        << s.policy_loss << ',' << s.value_loss << ',' << s.entropy << ',' << s.kl << ','
-        << s.clip_frac << ',' << s.explained_var << ',' << s.grad_norm << ',' << s.beta << ','
-        << control.learning_rate << ',' << s.bad_state_resets << '\n';
+    log.row(it + 1, steps, wall, sps, s, control.learning_rate);
     result.bad_state_resets += s.bad_state_resets;
 
     const bool last = it + 1 == total_iters;
@@ -168,16 +211,8 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
     const auto now = std::chrono::steady_clock::now();
     if (!options.quiet && (last || now - last_print >= std::chrono::seconds(1))) {
       last_print = now;
-      std::ostringstream line;
-      line << std::fixed << std::setprecision(3) << "iter " << it + 1 << "/" << total_iters
-           << " | steps " << steps << " | " << std::setprecision(0) << sps << " sps | return "
-           << std::setprecision(1) << result.mean_return << " | pi " << std::setprecision(4)
-           << s.policy_loss << " | v " << s.value_loss << " | kl " << s.kl << " | clip "
-           << std::setprecision(3) << s.clip_frac << " | ev " << s.explained_var;
-      if (result.bad_state_resets > 0) {
-        line << " | " << result.bad_state_resets << " diverged states reset";
-      }
-      out << (tty ? "\r" : "") << line.str() << (tty && !last ? "" : "\n") << std::flush;
+      out << (tty ? "\r" : "") << status_line(it + 1, total_iters, steps, sps, result, s)
+          << (tty && !last ? "" : "\n") << std::flush;
     }
     result.iterations = it + 1;
     result.env_steps = steps;

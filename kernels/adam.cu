@@ -6,14 +6,16 @@ leaves the parameters as they were, as the CPU stops before that step), and bloc
 minibatch's loss terms to the iteration sums. Adam's step count and learning rate come from
 device memory, so the captured graph replays with the current values.
 CPU twin: the Adam loop of ppo_update_cpu (host/cpu/update_cpu.cpp), adam_update
-(host/ppo/adam.hpp).
+(ppo/adam.hpp).
 */
+#include "kernels/adam.hpp"
+
 #include <algorithm>
 
-#include "host/cuda/cuda_check.hpp"
-#include "host/ppo/adam.hpp"
-#include "kernels/kernels.hpp"
+#include "core/cuda_check.hpp"
+#include "kernels/ppo_update.hpp"
 #include "kernels/reduce.cuh"
+#include "ppo/adam.hpp"
 
 namespace stampede {
 
@@ -28,10 +30,10 @@ __global__ void adam_kernel(AdamParams p) {
   DeviceLearner* L = p.learner;
   if (L->nonfinite) return;
   const float norm = static_cast<float>(sqrt(serial_sum(p.sq_partials, p.sq_count)));
-  double terms[kNumTerms];
-  for (int t = 0; t < kNumTerms; ++t)
-    terms[t] = serial_sum(p.term_partials + t, p.term_count, kNumTerms);
-  if (!isfinite(norm) || !isfinite(terms[0]) || !isfinite(terms[1])) {
+  LossTerms terms;
+  for (int k = 0; k < p.term_count; ++k)
+    terms += p.term_partials[k];
+  if (!isfinite(norm) || !isfinite(terms.surrogate) || !isfinite(terms.value_loss)) {
     __syncthreads();
     if (blockIdx.x == 0 && threadIdx.x == 0) L->nonfinite = 1;
     return;
@@ -48,11 +50,7 @@ __global__ void adam_kernel(AdamParams p) {
     p.adam_v[k] = v;
   }
   if (blockIdx.x == 0 && threadIdx.x == 0) {
-    L->surrogate += terms[0];
-    L->value_loss += terms[1];
-    L->entropy += terms[2];
-    L->kl += terms[3];
-    L->clipped += terms[4];
+    L->terms += terms;
     L->grad_norm_sum += norm;
   }
 }
@@ -74,8 +72,7 @@ __global__ void grad_sumsq_kernel(const float* grad, int64_t count, double* part
 // kernel launchers
 
 void launch_adam(const AdamParams& p, cudaStream_t stream) {
-  const int grid =
-      static_cast<int>(std::min<int64_t>(kAdamBlocks, STAMPEDE_CEIL_DIV(p.num_params, 256)));
+  const int grid = static_cast<int>(std::min<int64_t>(kAdamBlocks, ceil_div(p.num_params, 256)));
   launch_kernel(adam_kernel, grid, 256, 0, stream, p);
 }
 

@@ -17,11 +17,13 @@ order. Loss terms and log-std gradients are summed per row slot across tiles, th
 slots in order. Nothing depends on timing, so the result is bit-identical from run to run.
 CPU twin: minibatch_loss_grad (host/cpu/update_cpu.cpp), advantage normalisation included.
 */
-#include <algorithm>
+#include "kernels/ppo_update.hpp"
 
-#include "host/cuda/cuda_check.hpp"
-#include "host/ppo/ppo_loss.hpp"
-#include "kernels/kernels.hpp"
+#include <algorithm>
+#include <mutex>
+#include <set>
+
+#include "core/cuda_check.hpp"
 #include "kernels/ppo_update_smem.cuh"
 #include "kernels/ppo_update_tiles.cuh"
 #include "kernels/reduce.cuh"
@@ -51,7 +53,7 @@ __global__ void adv_moments_kernel(MinibatchInputs in, bool cached) {
     STAMPEDE_UNROLL
     for (int j = 0; j < kMomentBatch; ++j) {
       const int m = m0 + j * kMomentThreads;
-      a[j] = m < rows ? in.advantages[in.index[m]] : 0.0f;
+      a[j] = m < rows ? in.rollout.advantages[in.index[m]] : 0.0f;
     }
     STAMPEDE_UNROLL
     for (int j = 0; j < kMomentBatch; ++j) {
@@ -68,7 +70,7 @@ __global__ void adv_moments_kernel(MinibatchInputs in, bool cached) {
     STAMPEDE_UNROLL
     for (int j = 0; j < kMomentBatch; ++j) {
       const int m = m0 + j * kMomentThreads;
-      a[j] = m >= rows ? 0.0f : cached ? cache[m] : in.advantages[in.index[m]];
+      a[j] = m >= rows ? 0.0f : cached ? cache[m] : in.rollout.advantages[in.index[m]];
     }
     STAMPEDE_UNROLL
     for (int j = 0; j < kMomentBatch; ++j) {
@@ -122,7 +124,7 @@ __device__ void stage_params(const FusedUpdateParams& p, const FusedSmem& f, con
   }
   for (int k = tid; k < f.params; k += kFusedThreads)
     smem[f.grads + k] = 0.0f;
-  for (int k = tid; k < 2 * rows * kNumTerms; k += kFusedThreads)
+  for (int k = tid; k < rows * kLossTermsFloats; k += kFusedThreads)
     smem[f.terms + k] = 0.0f;
   if (actor && !L.discrete()) {
     const int head = L.head_dim();
@@ -138,16 +140,13 @@ __device__ void stage_params(const FusedUpdateParams& p, const FusedSmem& f, con
 // field `field` of rollout row k's loss record (see loss_record_width)
 __device__ __forceinline__ float loss_record_field(const MinibatchInputs& in, bool actor, int64_t k,
                                                    int field) {
-  if (!actor) return field == 0 ? in.values[k] : in.returns[k];
+  const RolloutView& r = in.rollout;
+  if (!actor) return field == 0 ? r.values[k] : r.returns[k];
   const int act_dim = in.layout.act_dim;
-  if (field == 0) {
-    const float adv = in.advantages[k];
-    if (!in.norm_adv) return adv;
-    return static_cast<float>((adv - in.adv_moments[0]) / (in.adv_moments[1] + 1e-8));
-  }
-  if (field == 1) return in.logp[k];
-  if (field < 2 + act_dim) return in.actions[k * act_dim + field - 2];
-  return in.dist[k * in.layout.head_dim() + field - 2 - act_dim];
+  if (field == 0) return in.advantage(k);
+  if (field == 1) return r.logp[k];
+  if (field < 2 + act_dim) return r.actions[k * act_dim + field - 2];
+  return r.dist[k * in.layout.head_dim() + field - 2 - act_dim];
 }
 
 // gathers tile `tile` into buffer `buf`: inputs (rows past the minibatch and padding zeroed) and
@@ -162,7 +161,9 @@ __device__ void stage_tile(const FusedUpdateParams& p, const FusedSmem& f, const
     if (idx < inputs) {
       const int r = idx / kp, k = idx % kp;
       float v = 0.0f;
-      if (r < live && k < S.in) v = p.in.obs[static_cast<int64_t>(p.in.index[r0 + r]) * S.in + k];
+      if (r < live && k < S.in) {
+        v = p.in.rollout.obs[static_cast<int64_t>(p.in.index[r0 + r]) * S.in + k];
+      }
       smem[f.x[buf] + r * f.xs + k] = v;
     } else {
       const int r = (idx - inputs) / f.rw, field = (idx - inputs) % f.rw;
@@ -179,11 +180,11 @@ __device__ void stage_tile(const FusedUpdateParams& p, const FusedSmem& f, const
 __device__ __forceinline__ void row_loss(const FusedUpdateParams& p, const LossCoeffs& c,
                                          bool actor, const float* rec, const float* out,
                                          const float* log_std, float* d, float* dls,
-                                         double* terms) {
+                                         LossTerms* terms) {
   if (!actor) {
-    float loss = 0.0f;
-    d[0] = value_loss_grad(out[0], rec[0], rec[1], c, &loss);
-    terms[1] += loss;
+    SampleTerms v;
+    d[0] = value_loss_grad(out[0], rec[0], rec[1], c, &v.value_loss);
+    *terms += v;
     return;
   }
   const PolicyLayout& L = p.in.layout;
@@ -197,10 +198,7 @@ __device__ __forceinline__ void row_loss(const FusedUpdateParams& p, const LossC
     s = gaussian_policy_loss(out, log_std, old, log_std + head, action, rec[1], rec[0], head, c, d,
                              dls);
   }
-  terms[0] += s.surrogate;
-  terms[2] += s.entropy;
-  terms[3] += s.kl;
-  terms[4] += s.clipped;
+  *terms += s;
 }
 
 // --- the fused kernel ---------------------------------------------------------------------------
@@ -225,11 +223,11 @@ __global__ void __launch_bounds__(kFusedThreads, kFusedBlocksPerSm)
   const int out_layer = S.num_hidden, head = L.head_dim();
   const bool has_log_std = actor && !L.discrete();
   const int64_t net_offset = actor ? L.actor_offset() : L.critic_offset();
-  double* slot_terms = reinterpret_cast<double*>(smem + f.terms);
+  auto* slot_terms = reinterpret_cast<LossTerms*>(smem + f.terms);
   LossCoeffs c = p.in.coeffs;
   c.beta = p.in.learner->beta;
 
-  const int tiles = STAMPEDE_CEIL_DIV(p.in.rows, rows);
+  const int tiles = ceil_div(p.in.rows, rows);
   stage_params(p, f, S, net_offset, actor, smem);
   if (first < tiles) stage_tile(p, f, S, actor, first, 0, 0, smem);
   __syncthreads();
@@ -253,7 +251,7 @@ __global__ void __launch_bounds__(kFusedThreads, kFusedBlocksPerSm)
       float* dls = smem + f.ls_row + r * head;
       row_loss(p, c, actor, smem + f.rec[buf] + r * f.rw,
                smem + f.act[out_layer] + r * f.as[out_layer], smem + f.log_std, d, dls,
-               slot_terms + r * kNumTerms);
+               slot_terms + r);
       if (has_log_std) {
         for (int j = 0; j < head; ++j)
           smem[f.ls_sum + r * head + j] += dls[j];
@@ -292,9 +290,11 @@ __global__ void __launch_bounds__(kFusedThreads, kFusedBlocksPerSm)
     for (int j = tid; j < head; j += kFusedThreads)
       out[L.log_std_offset() + j] = serial_sum(smem + f.ls_sum + j, rows, head);
   }
-  if (tid < kNumTerms) {
-    p.partial_terms[(static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x) * kNumTerms + tid] =
-        serial_sum(slot_terms + tid, rows, kNumTerms);
+  if (tid == 0) {
+    LossTerms sum;
+    for (int r = 0; r < rows; ++r)
+      sum += slot_terms[r];
+    p.partial_terms[static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x] = sum;
   }
 }
 
@@ -351,18 +351,25 @@ int max_dynamic_smem_bytes() {
   return bytes;
 }
 
-bool prepare_update_kernels(const PolicyLayout& layout, int tile_rows, int rows) {
+bool prepare_update_kernels(int rows) {
   const int limit = max_dynamic_smem_bytes();
-  const size_t cache = static_cast<size_t>(rows) * sizeof(float);
-  const bool cached = cache + sizeof(double) * 32 <= static_cast<size_t>(limit);
-  CUDA_CHECK(cudaFuncSetAttribute(adv_moments_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(cached ? cache : 0)));
-  const size_t fused = fused_update_smem_bytes(layout, tile_rows);
-  if (fused <= static_cast<size_t>(limit)) {
-    CUDA_CHECK(cudaFuncSetAttribute(
-        fused_update_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(fused)));
+  int device = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  static std::mutex mutex;
+  static std::set<int> prepared;  // devices whose kernels have their attributes
+  std::lock_guard<std::mutex> lock(mutex);
+  if (prepared.insert(device).second) {
+    CUDA_CHECK(cudaFuncSetAttribute(adv_moments_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    limit));
+    CUDA_CHECK(cudaFuncSetAttribute(fused_update_kernel,
+                                    cudaFuncAttributeMaxDynamicSharedMemorySize, limit));
+    // the fused update wants two blocks of ~100 KB per SM: ask for the largest carveout
+    CUDA_CHECK(cudaFuncSetAttribute(fused_update_kernel,
+                                    cudaFuncAttributePreferredSharedMemoryCarveout,
+                                    cudaSharedmemCarveoutMaxShared));
   }
-  return cached;
+  const size_t cache = static_cast<size_t>(rows) * sizeof(float);
+  return cache + sizeof(double) * 32 <= static_cast<size_t>(limit);
 }
 
 void launch_fused_update(const FusedUpdateParams& p, cudaStream_t stream) {
@@ -371,7 +378,7 @@ void launch_fused_update(const FusedUpdateParams& p, cudaStream_t stream) {
 }
 
 int grad_reduce_blocks(int64_t num_params) {
-  return static_cast<int>(std::min<int64_t>(256, STAMPEDE_CEIL_DIV(num_params, 32)));
+  return static_cast<int>(std::min<int64_t>(256, ceil_div(num_params, 32)));
 }
 
 void launch_grad_reduce(const float* partial_grad, int blocks, int64_t num_params, float* grad,

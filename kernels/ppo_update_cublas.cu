@@ -13,9 +13,9 @@ CPU twin: minibatch_loss_grad (host/cpu/update_cpu.cpp).
 
 #include <algorithm>
 
-#include "host/cuda/cuda_check.hpp"
-#include "host/ppo/ppo_loss.hpp"
+#include "core/cuda_check.hpp"
 #include "kernels/reduce.cuh"
+#include "ppo/ppo_loss.hpp"
 
 namespace stampede {
 
@@ -63,7 +63,7 @@ __global__ void gather_obs_kernel(MinibatchInputs in, float* x) {
   const int obs_dim = in.layout.obs_dim;
   if (idx >= static_cast<int64_t>(in.rows) * obs_dim) return;
   const int64_t m = idx / obs_dim, d = idx % obs_dim;
-  x[idx] = in.obs[static_cast<int64_t>(in.index[m]) * obs_dim + d];
+  x[idx] = in.rollout.obs[static_cast<int64_t>(in.index[m]) * obs_dim + d];
 }
 
 __global__ void bias_act_kernel(float* y, const float* bias, int rows, int width, bool hidden) {
@@ -81,50 +81,45 @@ __global__ void tanh_grad_kernel(float* d, const float* a, int64_t count) {
 // per-row loss of both networks; per-block term sums in fixed order
 __global__ void cublas_loss_kernel(MinibatchInputs in, const float* heads, const float* values,
                                    float* d_head, float* d_value, float* dls,
-                                   double* partial_terms) {
+                                   LossTerms* partial_terms) {
   __shared__ double scratch[32];
   const PolicyLayout& L = in.layout;
   const int head = L.head_dim();
   LossCoeffs c = in.coeffs;
   c.beta = in.learner->beta;
-  double sums[kNumTerms] = {};
+  const RolloutView& r = in.rollout;
+  LossTerms sums;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t m = blockIdx.x * blockDim.x + threadIdx.x; m < in.rows; m += stride) {
     const int64_t k = in.index[m];
-    float adv = in.advantages[k];
-    if (in.norm_adv) {
-      adv = static_cast<float>((adv - in.adv_moments[0]) / (in.adv_moments[1] + 1e-8));
-    }
+    const float adv = in.advantage(k);
     const float* h = heads + m * head;
     SampleTerms s;
     if (L.discrete()) {
-      s = categorical_policy_loss(h, in.dist + k * head,
-                                  static_cast<int>(in.actions[k * L.act_dim]), in.logp[k], adv,
-                                  head, c, d_head + m * head);
+      s = categorical_policy_loss(h, r.dist + k * head, static_cast<int>(r.actions[k * L.act_dim]),
+                                  r.logp[k], adv, head, c, d_head + m * head);
     } else {
-      s = gaussian_policy_loss(h, in.params + L.log_std_offset(), in.dist + k * head,
-                               in.old_log_std, in.actions + k * L.act_dim, in.logp[k], adv, head, c,
+      s = gaussian_policy_loss(h, in.params + L.log_std_offset(), r.dist + k * head, in.old_log_std,
+                               r.actions + k * L.act_dim, r.logp[k], adv, head, c,
                                d_head + m * head, dls + m * head);
     }
-    float value_loss = 0.0f;
-    d_value[m] = value_loss_grad(values[m], in.values[k], in.returns[k], c, &value_loss);
-    sums[0] += s.surrogate;
-    sums[1] += value_loss;
-    sums[2] += s.entropy;
-    sums[3] += s.kl;
-    sums[4] += s.clipped;
+    d_value[m] = value_loss_grad(values[m], r.values[k], r.returns[k], c, &s.value_loss);
+    sums += s;
   }
-  for (int t = 0; t < kNumTerms; ++t) {
-    const double total = block_sum(sums[t], scratch);
-    if (threadIdx.x == 0) partial_terms[blockIdx.x * kNumTerms + t] = total;
-  }
+  LossTerms total;
+  total.surrogate = block_sum(sums.surrogate, scratch);
+  total.value_loss = block_sum(sums.value_loss, scratch);
+  total.entropy = block_sum(sums.entropy, scratch);
+  total.kl = block_sum(sums.kl, scratch);
+  total.clipped = block_sum(sums.clipped, scratch);
+  if (threadIdx.x == 0) partial_terms[blockIdx.x] = total;
 }
 
 // grid (ceil(cols / 128), kColChunks): chunk sums of each column
 __global__ void colsum_partial_kernel(const float* x, int rows, int cols, float* partials) {
   const int col = blockIdx.x * blockDim.x + threadIdx.x;
   if (col >= cols) return;
-  const int per = STAMPEDE_CEIL_DIV(rows, kColChunks);
+  const int per = ceil_div(rows, kColChunks);
   const int begin = min(rows, static_cast<int>(blockIdx.y) * per), end = min(rows, begin + per);
   float s = 0.0f;
   for (int r = begin; r < end; ++r)
@@ -145,15 +140,14 @@ __global__ void colsum_final_kernel(const float* partials, int cols, float* out)
 // kernel launchers
 
 int grid_for(int64_t count) {
-  return static_cast<int>(STAMPEDE_CEIL_DIV(count, 256));
+  return static_cast<int>(ceil_div(count, 256));
 }
 
 void column_sums(const float* x, int rows, int cols, float* partials, float* out,
                  cudaStream_t stream) {
-  launch_kernel(colsum_partial_kernel, dim3(STAMPEDE_CEIL_DIV(cols, 128), kColChunks), 128, 0,
-                stream, x, rows, cols, partials);
-  launch_kernel(colsum_final_kernel, STAMPEDE_CEIL_DIV(cols, 128), 128, 0, stream, partials, cols,
-                out);
+  launch_kernel(colsum_partial_kernel, dim3(ceil_div(cols, 128), kColChunks), 128, 0, stream, x,
+                rows, cols, partials);
+  launch_kernel(colsum_final_kernel, ceil_div(cols, 128), 128, 0, stream, partials, cols, out);
 }
 
 void mlp_forward(cublasHandle_t h, const MlpShape& s, const float* params, const float* x,
@@ -215,7 +209,7 @@ void launch_cublas_update(const CublasUpdateParams& p, cudaStream_t stream) {
   mlp_forward(p.handle, L.actor, actor, base + s.x, actor_acts, in.rows, stream);
   mlp_forward(p.handle, L.critic, critic, base + s.x, critic_acts, in.rows, stream);
 
-  launch_kernel(cublas_loss_kernel, kStatsBlocks, kReduceThreads, 0, stream, in,
+  launch_kernel(cublas_loss_kernel, kCublasLossBlocks, kReduceThreads, 0, stream, in,
                 actor_acts[L.actor.num_hidden], critic_acts[L.critic.num_hidden], base + s.d[0],
                 base + s.d[1], base + s.dls, p.partial_terms);
 

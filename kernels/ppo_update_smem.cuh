@@ -4,16 +4,18 @@
 // kernels/ppo_update_tiles.cuh needs.
 #pragma once
 
-#include "host/ppo/policy_layout.hpp"
-#include "kernels/kernels.hpp"
+#include "kernels/ppo_update.hpp"
 #include "kernels/ppo_update_tiles.cuh"
+#include "ppo/policy_layout.hpp"
 
 namespace stampede {
 
 constexpr int kFusedMaxLayers = kMaxHiddenLayers + 1;
+// one row slot's loss-term sums, in floats of shared memory
+constexpr int kLossTermsFloats = sizeof(LossTerms) / sizeof(float);
 
 struct FusedSmem {
-  int terms;  // [rows][kNumTerms] doubles: loss terms summed per row slot over the tiles
+  int terms;  // [rows] LossTerms: loss terms summed per row slot over the tiles
   int w[kFusedMaxLayers], ws[kFusedMaxLayers], b[kFusedMaxLayers];  // W_l [pad4(out)][ws], b_l
   int params;      // floats from w[0] to the end of the last bias
   int grads;       // the gradient mirror of the parameters, same layout
@@ -54,7 +56,7 @@ STAMPEDE_HD void fill_fused_smem(const PolicyLayout& L, const MlpShape& s, bool 
     off += pad4(floats);
     return at;
   };
-  f.terms = take(2 * rows * kNumTerms);
+  f.terms = take(rows * kLossTermsFloats);
   for (int l = 0; l < s.num_layers(); ++l) {
     f.ws[l] = quad_stride(s.layer_in(l));
     f.w[l] = take(pad4(s.layer_out(l)) * f.ws[l]);

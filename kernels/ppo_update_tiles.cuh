@@ -16,7 +16,7 @@ with a fixed shuffle tree. Every sum's order is fixed by the shapes, never by ti
 */
 #pragma once
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 
 namespace stampede {
 

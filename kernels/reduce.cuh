@@ -11,8 +11,6 @@ namespace stampede {
 
 constexpr int kReduceThreads = 256;
 
-#define STAMPEDE_CEIL_DIV(a, b) (((a) + (b)-1) / (b))
-
 template <class T>
 __device__ __forceinline__ T warp_sum(T v) {
   for (int offset = 16; offset > 0; offset >>= 1)

@@ -5,11 +5,12 @@ and breaks ties by index, exactly as the CPU's sort of (key << 32 | j), so both 
 minibatches in the same order.
 CPU twin: shuffle_indices (host/cpu/update_cpu.cpp).
 */
+#include "kernels/shuffle.hpp"
+
 #include <cub/device/device_radix_sort.cuh>
 
-#include "envs/core/rng.hpp"
-#include "host/cuda/cuda_check.hpp"
-#include "kernels/kernels.hpp"
+#include "core/cuda_check.hpp"
+#include "core/rng.hpp"
 #include "kernels/reduce.cuh"
 
 namespace stampede {
@@ -39,8 +40,8 @@ size_t shuffle_temp_bytes(int count) {
 }
 
 void launch_shuffle(const ShuffleParams& p, cudaStream_t stream) {
-  launch_kernel(shuffle_keys_kernel, STAMPEDE_CEIL_DIV(p.count, kReduceThreads), kReduceThreads, 0,
-                stream, p);
+  launch_kernel(shuffle_keys_kernel, ceil_div(p.count, kReduceThreads), kReduceThreads, 0, stream,
+                p);
   size_t bytes = p.temp_bytes;
   // LSD radix sort is stable: equal keys keep index order
   CUDA_CHECK(cub::DeviceRadixSort::SortPairs(p.temp, bytes, p.keys_in, p.keys_out, p.index_in,

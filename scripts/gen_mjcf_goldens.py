@@ -4,7 +4,7 @@
 Writes, for each model, the compiled arrays our Model holds (envs/physics/model.hpp field names)
 plus the element names and MuJoCo's body_simple:
   gym_<task>.json      Gymnasium's own asset for the four contact-free tasks, compiled by MuJoCo;
-                       the C++ tests compile our envs/assets/<task>.xml and compare with it.
+                       the C++ tests compile our envs/mujoco/assets/<task>.xml and compare with it.
   snippet_<name>.json  each synthetic model in tests/data/mjcf/snippets/ (defaults, childclass,
                        euler sequences, fromto, settotalmass, inertial, geom inertias, ball and
                        free joints, simple bodies).
@@ -67,7 +67,7 @@ def main():
   for task in TASKS:
     gym = export_model(mujoco.MjModel.from_xml_path(os.path.join(gym_assets, task + ".xml")), True)
     ours = export_model(mujoco.MjModel.from_xml_path(os.path.join(ROOT, "envs", "assets", task + ".xml")), True)
-    assert same_physics(gym, ours), f"envs/assets/{task}.xml compiles differently from Gymnasium's"
+    assert same_physics(gym, ours), f"envs/mujoco/assets/{task}.xml compiles differently from Gymnasium's"
     write(args.out, "gym_" + task, f"gymnasium/envs/mujoco/assets/{task}.xml", gym)
     print(f"gym_{task}: nq={gym['nq']} nv={gym['nv']} nbody={gym['nbody']} (ours agree)")
 

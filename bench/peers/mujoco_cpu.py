@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Physics speed on the CPU, side by side: our engine against MuJoCo on the same model.
 
-For each task, both step the same MJCF (envs/assets/<task>.xml, so the same integrator, timestep
+For each task, both step the same MJCF (envs/mujoco/assets/<task>.xml, so the same integrator, timestep
 and solver) on one thread for 20,000 steps under random controls in ctrlrange that change every
 10 steps, median of repeats. Ours comes from `stampede bench --device cpu` (its "physics only"
 figure); MuJoCo's from mujoco.mj_step(model, data, nstep=10), which keeps Python's per-call cost

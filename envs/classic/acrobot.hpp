@@ -10,6 +10,9 @@
 namespace stampede {
 
 struct Acrobot {
+  static constexpr const char* kName = "acrobot";
+  static constexpr const char* kGymId = "Acrobot-v1";
+
   static constexpr int kStateDim = 4;  // theta1, theta2 (relative to link 1), dtheta1, dtheta2
   static constexpr int kObsDim = 6;    // cos t1, sin t1, cos t2, sin t2, dtheta1, dtheta2
   static constexpr int kActDim = 1;

@@ -9,6 +9,9 @@
 namespace stampede {
 
 struct CartPole {
+  static constexpr const char* kName = "cartpole";
+  static constexpr const char* kGymId = "CartPole-v1";
+
   static constexpr int kStateDim = 4;  // x, x_dot, theta, theta_dot
   static constexpr int kObsDim = 4;
   static constexpr int kActDim = 1;
@@ -27,7 +30,8 @@ struct CartPole {
   STAMPEDE_HD int max_episode_steps() const { return episode_steps; }
 
   STAMPEDE_HD void reset(float* s, Rng& rng) const {
-    for (int i = 0; i < kStateDim; ++i) s[i] = rng.uniform(-0.05f, 0.05f);
+    for (int i = 0; i < kStateDim; ++i)
+      s[i] = rng.uniform(-0.05f, 0.05f);
   }
 
   STAMPEDE_HD StepOutcome step(float* s, const float* action, Rng&) const {
@@ -38,9 +42,8 @@ struct CartPole {
     const float polemass_length = masspole * length;
 
     const float temp = (force + polemass_length * theta_dot * theta_dot * sintheta) / total_mass;
-    const float thetaacc =
-        (gravity * sintheta - costheta * temp) /
-        (length * (4.0f / 3.0f - masspole * costheta * costheta / total_mass));
+    const float thetaacc = (gravity * sintheta - costheta * temp) /
+                           (length * (4.0f / 3.0f - masspole * costheta * costheta / total_mass));
     const float xacc = temp - polemass_length * thetaacc * costheta / total_mass;
 
     // explicit Euler, Gymnasium's default kinematics_integrator
@@ -49,13 +52,14 @@ struct CartPole {
     s[2] = theta + tau * theta_dot;
     s[3] = theta_dot + tau * thetaacc;
 
-    const bool terminated = s[0] < -x_threshold || s[0] > x_threshold ||
-                            s[2] < -theta_threshold || s[2] > theta_threshold;
+    const bool terminated = s[0] < -x_threshold || s[0] > x_threshold || s[2] < -theta_threshold ||
+                            s[2] > theta_threshold;
     return {1.0f, terminated};
   }
 
   STAMPEDE_HD void observe(const float* s, float* obs) const {
-    for (int i = 0; i < kObsDim; ++i) obs[i] = s[i];
+    for (int i = 0; i < kObsDim; ++i)
+      obs[i] = s[i];
   }
 };
 

@@ -9,6 +9,9 @@
 namespace stampede {
 
 struct MountainCarContinuous {
+  static constexpr const char* kName = "mountain_car_continuous";
+  static constexpr const char* kGymId = "MountainCarContinuous-v0";
+
   static constexpr int kStateDim = 2;  // position, velocity
   static constexpr int kObsDim = 2;
   static constexpr int kActDim = 1;

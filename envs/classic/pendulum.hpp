@@ -9,6 +9,9 @@
 namespace stampede {
 
 struct Pendulum {
+  static constexpr const char* kName = "pendulum";
+  static constexpr const char* kGymId = "Pendulum-v1";
+
   static constexpr int kStateDim = 2;  // theta, theta_dot
   static constexpr int kObsDim = 3;    // cos, sin, theta_dot
   static constexpr int kActDim = 1;

@@ -16,8 +16,8 @@
 
 #include <cstdint>
 
-#include "envs/core/hd.hpp"
-#include "envs/core/rng.hpp"
+#include "core/hd.hpp"
+#include "core/rng.hpp"
 
 namespace stampede {
 

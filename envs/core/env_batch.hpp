@@ -5,39 +5,99 @@
 // environment resets in place.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <tuple>
 
+#include "core/arrays.hpp"
 #include "envs/core/env_api.hpp"
 
 namespace stampede {
 
-// pointers into host or device memory; passed by value to kernels
-struct EnvBatch {
-  int num_envs = 0;
-  float* state = nullptr;            // [state_dim, N] one row per state variable (coalesced on GPU)
-  float* obs = nullptr;              // [N, obs_dim] observation the policy sees next
-  float* final_obs = nullptr;        // [N, obs_dim] observation that ended the episode (where done)
-  float* reward = nullptr;           // [N] raw reward of the last step
-  uint8_t* terminated = nullptr;     // [N]
-  uint8_t* truncated = nullptr;      // [N]
-  int32_t* episode_length = nullptr;  // [N] steps so far in the running episode
-  float* episode_return = nullptr;   // [N] undiscounted return so far in the running episode
+struct EnvBatchShape {
+  int num_envs = 0, state_dim = 0, obs_dim = 0;
+};
+
+// N environments' storage (core/arrays.hpp): HostEnvBatch on the host, a DeviceBuffer storage in
+// the CUDA backend, and EnvBatch, the view of either that step_env reads and writes
+template <template <class> class Array>
+struct EnvBatchStorage {
+  EnvBatchShape shape;
+  Array<float> state;             // [state_dim, N] one row per state variable (coalesced on GPU)
+  Array<float> obs;               // [N, obs_dim] observation the policy sees next
+  Array<float> final_obs;         // [N, obs_dim] observation that ended the episode (where done)
+  Array<float> reward;            // [N] raw reward of the last step
+  Array<uint8_t> terminated;      // [N]
+  Array<uint8_t> truncated;       // [N]
+  Array<int32_t> episode_length;  // [N] steps so far in the running episode
+  Array<float> episode_return;    // [N] undiscounted return so far in the running episode
   // completed episodes since the statistics were last cleared (one accumulator per env, so the
   // reduction over envs runs in a fixed order on both backends)
-  int32_t* done_count = nullptr;        // [N]
-  float* done_return_sum = nullptr;     // [N]
-  float* done_length_sum = nullptr;     // [N]
-  int32_t* bad_state_resets = nullptr;  // [N] diverged physics states reset (optional)
+  Array<int32_t> done_count;        // [N]
+  Array<float> done_return_sum;     // [N]
+  Array<float> done_length_sum;     // [N]
+  Array<int32_t> bad_state_resets;  // [N] diverged physics states reset
+
+  STAMPEDE_HD int num_envs() const { return shape.num_envs; }
+
+  // every array with its length: the one list of the fields
+  template <class Self>
+  static auto fields(Self& s) {
+    const int64_t n = s.shape.num_envs;
+    return std::make_tuple(Sized{s.state, n * s.shape.state_dim}, Sized{s.obs, n * s.shape.obs_dim},
+                           Sized{s.final_obs, n * s.shape.obs_dim}, Sized{s.reward, n},
+                           Sized{s.terminated, n}, Sized{s.truncated, n},
+                           Sized{s.episode_length, n}, Sized{s.episode_return, n},
+                           Sized{s.done_count, n}, Sized{s.done_return_sum, n},
+                           Sized{s.done_length_sum, n}, Sized{s.bad_state_resets, n});
+  }
+
+  // the completed-episode accumulators: fields 8 to 11 of the list (cleared every iteration)
+  template <class Self>
+  static auto episode_stats(Self& s) {
+    return std::make_tuple(
+        Sized{s.done_count, s.shape.num_envs}, Sized{s.done_return_sum, s.shape.num_envs},
+        Sized{s.done_length_sum, s.shape.num_envs}, Sized{s.bad_state_resets, s.shape.num_envs});
+  }
+
+  void resize(const EnvBatchShape& new_shape) {
+    shape = new_shape;
+    resize_storage(*this);
+  }
+
+  // storage for n environments of type Env, zero-filled
+  template <class Env>
+  static EnvBatchStorage of(int n) {
+    EnvBatchStorage s;
+    s.resize(EnvBatchShape{n, Env::kStateDim, Env::kObsDim});
+    return s;
+  }
 };
+
+using EnvBatch = EnvBatchStorage<Ptr>;
+using HostEnvBatch = EnvBatchStorage<HostArray>;
+
+template <class S>
+EnvBatch env_batch_view(S& storage) {
+  return view_of<EnvBatch>(storage);
+}
+
+// zeroes the completed-episode accumulators, at the start of each iteration
+inline void clear_episode_stats(HostEnvBatch& envs) {
+  for_each_field(HostEnvBatch::episode_stats(envs),
+                 [](auto& f) { std::fill(f.array.begin(), f.array.end(), 0); });
+}
 
 template <class Env>
 STAMPEDE_HD void load_state(const EnvBatch& b, int i, float* s) {
-  for (int k = 0; k < Env::kStateDim; ++k) s[k] = b.state[k * b.num_envs + i];
+  for (int k = 0; k < Env::kStateDim; ++k)
+    s[k] = b.state[k * b.shape.num_envs + i];
 }
 
 template <class Env>
 STAMPEDE_HD void store_state(const EnvBatch& b, int i, const float* s) {
-  for (int k = 0; k < Env::kStateDim; ++k) b.state[k * b.num_envs + i] = s[k];
+  for (int k = 0; k < Env::kStateDim; ++k)
+    b.state[k * b.shape.num_envs + i] = s[k];
 }
 
 // draws env i's initial state; `step` is the global step count at which the episode starts
@@ -60,7 +120,7 @@ STAMPEDE_HD void step_env(const Env& env, const EnvBatch& b, int i, const float*
   load_state<Env>(b, i, s);
   Rng rng(seed, RngPurpose::kEnvStep, static_cast<uint32_t>(i), step);
   const StepOutcome out = env.step(s, action, rng);
-  if (b.bad_state_resets && out.bad_state_resets) b.bad_state_resets[i] += out.bad_state_resets;
+  if (out.bad_state_resets) b.bad_state_resets[i] += out.bad_state_resets;
 
   const int length = b.episode_length[i] + 1;
   const float ret = b.episode_return[i] + out.reward;

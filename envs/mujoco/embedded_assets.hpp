@@ -1,4 +1,4 @@
-// The MJCF text of the task models in envs/assets/, compiled into the binary
+// The MJCF text of the task models in envs/mujoco/assets/, compiled into the binary
 // (cmake/embed_assets.cmake).
 #pragma once
 
@@ -6,7 +6,7 @@
 
 namespace stampede {
 
-// the XML of envs/assets/<name>.xml, or nullptr if there is no such asset
+// the XML of envs/mujoco/assets/<name>.xml, or nullptr if there is no such asset
 const char* embedded_asset(std::string_view name);
 
 }  // namespace stampede

@@ -13,6 +13,9 @@
 namespace stampede {
 
 struct InvertedDoublePendulum : MujocoTask<3, 3, 1, DataSizes<3, 3, 4, 3, 5, 1, 1, 2>> {
+  static constexpr const char* kName = "inverted_double_pendulum";
+  static constexpr const char* kGymId = "InvertedDoublePendulum-v5";
+
   static constexpr int kQfrcConstraint0 = Layout::kExtras;  // observed constraint force
   static constexpr int kStateDim = Layout::kExtras + 1;
   static constexpr int kObsDim = 9;
@@ -61,8 +64,8 @@ struct InvertedDoublePendulum : MujocoTask<3, 3, 1, DataSizes<3, 3, 4, 3, 5, 1, 
     obs[3] = cosf(q[1]);
     obs[4] = cosf(q[2]);
     for (int k = 0; k < kNv; ++k)
-      obs[5 + k] = clip_to(s[Layout::kQvel + k], -10, 10);
-    obs[8] = clip_to(s[kQfrcConstraint0], -10, 10);
+      obs[5 + k] = clamp_to(s[Layout::kQvel + k], -10, 10);
+    obs[8] = clamp_to(s[kQfrcConstraint0], -10, 10);
   }
 };
 

@@ -11,6 +11,9 @@
 namespace stampede {
 
 struct InvertedPendulum : MujocoTask<2, 2, 1, DataSizes<2, 2, 3, 2, 3, 0, 1, 4>> {
+  static constexpr const char* kName = "inverted_pendulum";
+  static constexpr const char* kGymId = "InvertedPendulum-v5";
+
   static constexpr int kStateDim = Layout::kExtras;
   static constexpr int kObsDim = 4;
 

@@ -8,6 +8,7 @@
 // State layout of every task: [qpos (nq) | qvel (nv) | qacc_warmstart (nv) | resets | extras].
 #pragma once
 
+#include "core/math.hpp"
 #include "envs/core/env_api.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/forward.hpp"
@@ -150,10 +151,6 @@ STAMPEDE_HD float squared_norm(const float* a, int n) {
   for (int i = 0; i < n; ++i)
     s += a[i] * a[i];
   return s;
-}
-
-STAMPEDE_HD float clip_to(float x, float lo, float hi) {
-  return x < lo ? lo : (x > hi ? hi : x);
 }
 
 }  // namespace stampede

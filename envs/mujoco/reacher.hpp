@@ -13,6 +13,9 @@
 namespace stampede {
 
 struct Reacher : MujocoTask<4, 4, 2, DataSizes<4, 4, 5, 4, 10, 0, 2, 6>, 50> {
+  static constexpr const char* kName = "reacher";
+  static constexpr const char* kGymId = "Reacher-v5";
+
   static constexpr int kTipToTarget = Layout::kExtras;  // fingertip - target, x and y
   static constexpr int kStateDim = Layout::kExtras + 2;
   static constexpr int kObsDim = 10;

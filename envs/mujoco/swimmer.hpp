@@ -9,6 +9,9 @@
 namespace stampede {
 
 struct Swimmer : MujocoTask<5, 5, 2, DataSizes<5, 5, 4, 5, 4, 0, 2, 4>> {
+  static constexpr const char* kName = "swimmer";
+  static constexpr const char* kGymId = "Swimmer-v5";
+
   static constexpr int kStateDim = Layout::kExtras;
   static constexpr int kObsDim = 8;
 

@@ -4,8 +4,8 @@
 #include <memory>
 #include <mutex>
 
+#include "envs/mjcf/loader.hpp"
 #include "envs/mujoco/embedded_assets.hpp"
-#include "envs/physics/mjcf_loader.hpp"
 
 namespace stampede {
 

@@ -1,4 +1,4 @@
-// The compiled models of the MuJoCo tasks: each task's embedded MJCF asset (envs/assets/) is
+// The compiled models of the MuJoCo tasks: each task's embedded MJCF asset (envs/mujoco/assets/) is
 // compiled once per process by our loader and checked against what the task's code assumes.
 #pragma once
 
@@ -6,17 +6,18 @@
 #include <string>
 #include <string_view>
 
+#include "core/errors.hpp"
 #include "envs/physics/model.hpp"
 
 namespace stampede {
 
 // a model that cannot drive the task (wrong sizes, no actuators): a user-facing error
-class TaskModelError : public std::runtime_error {
+class TaskModelError : public UsageError {
  public:
-  using std::runtime_error::runtime_error;
+  using UsageError::UsageError;
 };
 
-// compiles envs/assets/<asset>.xml on first use; the reference stays valid for the process
+// compiles envs/mujoco/assets/<asset>.xml on first use; the reference stays valid for the process
 const Model& embedded_task_model(std::string_view asset);
 
 // an environment of type Env bound to `model` (which must outlive it); throws TaskModelError
@@ -37,9 +38,10 @@ Env bind_task(const Model& model, std::string_view source) {
 }
 
 // an environment of type Env bound to the compiled model of its embedded asset
+// (envs/mujoco/assets/<Env::kName>.xml)
 template <class Env>
-Env make_task(std::string_view asset) {
-  return bind_task<Env>(embedded_task_model(asset), asset);
+Env make_task() {
+  return bind_task<Env>(embedded_task_model(Env::kName), Env::kName);
 }
 
 }  // namespace stampede

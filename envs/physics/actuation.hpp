@@ -2,7 +2,7 @@
 // (d.ctrl keeps the raw action, so control costs see what the policy asked for).
 #pragma once
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 

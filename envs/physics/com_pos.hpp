@@ -3,7 +3,7 @@
 // about a nearby point rather than the world origin keeps float32 products well conditioned.
 #pragma once
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 #include "envs/physics/spatial.hpp"

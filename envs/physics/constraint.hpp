@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 #include "envs/physics/spatial.hpp"
@@ -51,10 +51,11 @@ STAMPEDE_HD void instantiate_ball_limit(const Model& m, D& d, int i, Real* jac) 
   const Real value = normalize3(rot);
   const Real dist = fmaxf(m.jnt_range[i][0], m.jnt_range[i][1]) - value;
   if (dist < m.jnt_margin[i]) {
-    for (int k = 0; k < 3; ++k) jac[da + k] = -rot[k];
-    add_constraint_row(m, d, kCnstrLimitJoint, i, jac, dist, m.jnt_margin[i],
-                       m.dof_invweight0[da]);
-    for (int k = 0; k < 3; ++k) jac[da + k] = 0;
+    for (int k = 0; k < 3; ++k)
+      jac[da + k] = -rot[k];
+    add_constraint_row(m, d, kCnstrLimitJoint, i, jac, dist, m.jnt_margin[i], m.dof_invweight0[da]);
+    for (int k = 0; k < 3; ++k)
+      jac[da + k] = 0;
   }
 }
 

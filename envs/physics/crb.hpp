@@ -3,7 +3,7 @@
 // ancestor dof j of dof i, plus armature on the diagonal. qM is stored dense and symmetric.
 #pragma once
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 #include "envs/physics/spatial.hpp"

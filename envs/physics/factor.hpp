@@ -4,7 +4,7 @@
 // pattern is not the tree's (the Newton solver's Hessian).
 #pragma once
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 #include "envs/physics/spatial.hpp"

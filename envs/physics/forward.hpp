@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/actuation.hpp"
 #include "envs/physics/com_pos.hpp"
 #include "envs/physics/constraint.hpp"
@@ -63,8 +63,10 @@ STAMPEDE_HD void fwd_acceleration(const Model& m, D& d) {
   solve_mass(m, d, d.qacc_smooth, d.qfrc_smooth);
 }
 
+// not inlined on the device: RK4 calls it once per stage, and four inlined copies of the whole
+// pipeline multiplied compile time and code size (docs/design.md, "Build time")
 template <class D>
-STAMPEDE_HD void forward(const Model& m, D& d) {
+STAMPEDE_HD_NOINLINE void forward(const Model& m, D& d) {
   fwd_position(m, d);
   fwd_velocity(m, d);
   actuation(m, d);

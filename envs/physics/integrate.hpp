@@ -4,7 +4,7 @@
 // included) per stage; the derived quantities left in Data are those of the 4th stage.
 #pragma once
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/factor.hpp"
 #include "envs/physics/model.hpp"

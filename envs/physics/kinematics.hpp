@@ -4,7 +4,7 @@
 // (qpos itself is left as the caller wrote it, as MuJoCo does).
 #pragma once
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 #include "envs/physics/spatial.hpp"

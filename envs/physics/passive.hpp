@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 #include "envs/physics/spatial.hpp"

@@ -4,7 +4,7 @@
 // and gravity terms (gravity enters as a fictitious upward acceleration of the world).
 #pragma once
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 #include "envs/physics/spatial.hpp"

@@ -9,7 +9,7 @@
 
 #include <cmath>
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/factor.hpp"
 #include "envs/physics/model.hpp"

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "envs/core/hd.hpp"
+#include "core/hd.hpp"
 #include "envs/physics/model.hpp"
 
 namespace stampede {

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "host/ppo/policy_layout.hpp"
+#include "ppo/policy_layout.hpp"
 
 namespace stampede {
 

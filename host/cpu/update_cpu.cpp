@@ -4,52 +4,20 @@
 #include <cmath>
 #include <numeric>
 
-#include "envs/core/rng.hpp"
+#include "core/rng.hpp"
 #include "host/cpu/mlp_cpu.hpp"
 #include "host/cpu/parallel.hpp"
-#include "host/ppo/adam.hpp"
-#include "host/ppo/distributions.hpp"
-#include "host/ppo/gae.hpp"
-#include "host/ppo/ppo_loss.hpp"
+#include "ppo/adam.hpp"
+#include "ppo/distributions.hpp"
+#include "ppo/gae.hpp"
+#include "ppo/ppo_loss.hpp"
 
 namespace stampede {
 
-void RolloutBuffer::resize(int t, int n, int obs_d, int act_d, int head_d) {
-  steps = t;
-  num_envs = n;
-  obs_dim = obs_d;
-  act_dim = act_d;
-  head_dim = head_d;
-  const size_t tn = static_cast<size_t>(t) * n;
-  obs.assign(tn * obs_d, 0.0f);
-  actions.assign(tn * act_d, 0.0f);
-  logp.assign(tn, 0.0f);
-  values.assign(tn, 0.0f);
-  dist.assign(tn * head_d, 0.0f);
-  rewards.assign(tn, 0.0f);
-  terminated.assign(tn, 0);
-  truncated.assign(tn, 0);
-  trunc_values.assign(tn, 0.0f);
-  last_values.assign(n, 0.0f);
-  advantages.assign(tn, 0.0f);
-  returns.assign(tn, 0.0f);
-}
-
 void compute_advantages_cpu(RolloutBuffer* r, float gamma, float lambda) {
-  GaeInputs in;
-  in.steps = r->steps;
-  in.num_envs = r->num_envs;
-  in.gamma = gamma;
-  in.lambda = lambda;
-  in.rewards = r->rewards.data();
-  in.values = r->values.data();
-  in.terminated = r->terminated.data();
-  in.truncated = r->truncated.data();
-  in.trunc_values = r->trunc_values.data();
-  in.last_values = r->last_values.data();
-  parallel_for(r->num_envs, 256, [&](int64_t i) {
-    gae_one_env(in, static_cast<int>(i), r->advantages.data(), r->returns.data());
-  });
+  const RolloutView view = rollout_view(*r);
+  parallel_for(r->shape.num_envs, 256,
+               [&](int64_t i) { gae_one_env(view, gamma, lambda, static_cast<int>(i)); });
 }
 
 void shuffle_indices(uint64_t seed, uint64_t epoch_counter, int64_t count,
@@ -83,27 +51,15 @@ void normalized_advantages(const RolloutBuffer& r, const int32_t* index, int row
     sq += (a - mean) * (a - mean);
   const double std = rows > 1 ? std::sqrt(sq / (rows - 1)) : 0.0;
   for (float& a : *adv)
-    a = static_cast<float>((a - mean) / (std + 1e-8));
-}
-
-LossCoeffs loss_coeffs(const TrainConfig& c, float beta, int rows) {
-  LossCoeffs k;
-  k.objective = c.objective_kind();
-  k.clip_eps = c.clip_eps;
-  k.beta = beta;
-  k.value_clip = c.value_clip;
-  k.vf_coef = c.vf_coef;
-  k.ent_coef = c.ent_coef;
-  k.weight = 1.0f / static_cast<float>(rows);
-  return k;
+    a = normalized_advantage(a, mean, std);
 }
 
 }  // namespace
 
-MinibatchTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout& layout,
-                                   const RolloutBuffer& r, const int32_t* index, int rows,
-                                   const float* params, const float* old_log_std, float beta,
-                                   float* grad) {
+LossTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout& layout,
+                              const RolloutBuffer& r, const int32_t* index, int rows,
+                              const float* params, const float* old_log_std, float beta,
+                              float* grad) {
   const int obs_dim = layout.obs_dim, head = layout.head_dim(), act_dim = layout.act_dim;
   std::vector<float> x(static_cast<size_t>(rows) * obs_dim);
   parallel_for(rows, 1024, [&](int64_t m) {
@@ -143,14 +99,9 @@ MinibatchTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout
   });
   const int log_std_dims = layout.discrete() ? 0 : head;
   float d_log_std_sum[kMaxHeadDim] = {};
-  MinibatchTerms terms;
+  LossTerms terms;
   for (int m = 0; m < rows; ++m) {
-    const SampleTerms& t = row_terms[m];
-    terms.surrogate += t.surrogate;
-    terms.value_loss += t.value_loss;
-    terms.entropy += t.entropy;
-    terms.kl += t.kl;
-    terms.clipped += t.clipped;
+    terms += row_terms[m];
     for (int j = 0; j < log_std_dims; ++j)
       d_log_std_sum[j] += row_d_log_std[m * head + j];
   }
@@ -232,7 +183,7 @@ IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& lay
   }
 
   IterationStats stats;
-  MinibatchTerms totals;
+  LossTerms totals;
   double grad_norm_sum = 0.0;
   std::vector<int32_t> perm;
   std::vector<float> grad(num_params);
@@ -241,9 +192,9 @@ IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& lay
                     &perm);
     for (int64_t mb = 0; mb < minibatches; ++mb) {
       std::fill(grad.begin(), grad.end(), 0.0f);
-      const MinibatchTerms t = minibatch_loss_grad(config, layout, rollout, perm.data() + mb * rows,
-                                                   rows, learner->params.data(), old_log_std.data(),
-                                                   learner->beta, grad.data());
+      const LossTerms t = minibatch_loss_grad(config, layout, rollout, perm.data() + mb * rows,
+                                              rows, learner->params.data(), old_log_std.data(),
+                                              learner->beta, grad.data());
       double sq = 0.0;
       for (float g : grad)
         sq += static_cast<double>(g) * g;
@@ -252,11 +203,7 @@ IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& lay
         stats.nonfinite = 1;
         return stats;
       }
-      totals.surrogate += t.surrogate;
-      totals.value_loss += t.value_loss;
-      totals.entropy += t.entropy;
-      totals.kl += t.kl;
-      totals.clipped += t.clipped;
+      totals += t;
       grad_norm_sum += norm;
 
       learner->adam_step += 1;
@@ -284,10 +231,8 @@ IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& lay
   stats.kl =
       static_cast<float>(mean_kl_cpu(layout, rollout, learner->params.data(), old_log_std.data()));
 
-  // the PPO paper's adaptive penalty: halve or double beta around d_targ
   if (config.objective_kind() == Objective::kKlAdaptive) {
-    if (stats.kl < config.kl_target / 1.5f) learner->beta *= 0.5f;
-    if (stats.kl > config.kl_target * 1.5f) learner->beta *= 2.0f;
+    learner->beta = adapted_beta(learner->beta, stats.kl, config.kl_target);
   }
   stats.beta = learner->beta;
   stats.explained_var = explained_variance(rollout.values, rollout.returns);

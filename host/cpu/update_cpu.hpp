@@ -1,37 +1,19 @@
 // The learner half of a PPO iteration on the CPU: GAE over the rollout, K epochs of shuffled
 // minibatches (forward, PPO loss, analytic backward, global-norm clipping, Adam), the adaptive-KL
 // beta update and the iteration statistics. These are the CPU twins of kernels/advantage.cu,
-// kernels/ppo_update.cu and kernels/adam.cu.
+// kernels/ppo_update.cu, kernels/adam.cu and kernels/iteration_stats.cu.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "host/backend.hpp"
 #include "host/config.hpp"
-#include "host/ppo/policy_layout.hpp"
+#include "ppo/iteration_stats.hpp"
+#include "ppo/policy_layout.hpp"
+#include "ppo/ppo_loss.hpp"
+#include "ppo/rollout.hpp"
 
 namespace stampede {
-
-// one iteration's experience, time-major [T, N, ...]
-struct RolloutBuffer {
-  int steps = 0, num_envs = 0, obs_dim = 0, act_dim = 0, head_dim = 0;
-  std::vector<float> obs;           // [T, N, obs_dim] normalised, as the policy saw them
-  std::vector<float> actions;       // [T, N, act_dim] sampled (unclipped) actions
-  std::vector<float> logp;          // [T, N]
-  std::vector<float> values;        // [T, N]
-  std::vector<float> dist;          // [T, N, head_dim] Gaussian mean or categorical log-probs
-  std::vector<float> rewards;       // [T, N] after reward scaling
-  std::vector<uint8_t> terminated;  // [T, N]
-  std::vector<uint8_t> truncated;   // [T, N]
-  std::vector<float> trunc_values;  // [T, N] V(final obs) where truncated
-  std::vector<float> last_values;   // [N]
-  std::vector<float> advantages;    // [T, N]
-  std::vector<float> returns;       // [T, N]
-
-  void resize(int t, int n, int obs, int act, int head);
-  int64_t size() const { return static_cast<int64_t>(steps) * num_envs; }
-};
 
 struct LearnerState {
   std::vector<float> params, adam_m, adam_v;
@@ -52,13 +34,10 @@ IterationStats ppo_update_cpu(const TrainConfig& config, const PolicyLayout& lay
                               LearnerState* learner);
 
 // one minibatch: loss terms and the gradient (added into grad) for the rows `index[0..rows)`
-struct MinibatchTerms {
-  double surrogate = 0, value_loss = 0, entropy = 0, kl = 0, clipped = 0;
-};
-MinibatchTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout& layout,
-                                   const RolloutBuffer& rollout, const int32_t* index, int rows,
-                                   const float* params, const float* old_log_std, float beta,
-                                   float* grad);
+LossTerms minibatch_loss_grad(const TrainConfig& config, const PolicyLayout& layout,
+                              const RolloutBuffer& rollout, const int32_t* index, int rows,
+                              const float* params, const float* old_log_std, float beta,
+                              float* grad);
 
 // mean KL[pi_old, pi] over the whole rollout under `params`
 double mean_kl_cpu(const PolicyLayout& layout, const RolloutBuffer& rollout, const float* params,

@@ -7,12 +7,15 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "envs/registry.hpp"
+#include "envs/task.hpp"
 #include "host/cuda/cuda_backend.hpp"
 #include "host/cuda/cuda_backend_impl.hpp"
 #include "host/cuda/nvtx.hpp"
 #include "host/task_model.hpp"
+#include "kernels/act.hpp"
 #include "kernels/ppo_update_cublas.hpp"
+#include "kernels/running_moments.hpp"
+#include "kernels/shuffle.hpp"
 
 namespace stampede {
 
@@ -77,8 +80,7 @@ std::string cuda_probe() {
 
 size_t estimate_device_bytes(const TrainConfig& c) {
   const PolicyLayout L = make_policy_layout(c);
-  int state_dim = 0;
-  visit_env(c.env, [&](auto env) { state_dim = decltype(env)::kStateDim; });
+  const int state_dim = task_spec(c.env).state_dim;
   const double n = c.num_envs, tn = static_cast<double>(c.batch_size());
   const double obs = L.obs_dim, act = L.act_dim, head = L.head_dim(), p = L.num_params();
   double floats = 0.0;
@@ -91,7 +93,15 @@ size_t estimate_device_bytes(const TrainConfig& c) {
     floats += static_cast<double>(c.minibatch_size) *
               (obs + 8.0 * width + head + 4.0 * kMaxHiddenLayers * width);
   }
-  return static_cast<size_t>(floats * 4.0 + tn * 2.0 + kCublasWorkspaceBytes + (64u << 20));
+  // the driver reserves the act kernel's local memory for every thread the device can hold at
+  // once (its per-thread scratch: ~12 KB per thread for 1024-wide networks)
+  int device = 0, sms = 0, threads_per_sm = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  CUDA_CHECK(
+      cudaDeviceGetAttribute(&threads_per_sm, cudaDevAttrMaxThreadsPerMultiProcessor, device));
+  const double local = static_cast<double>(act_local_bytes_per_thread(L)) * sms * threads_per_sm;
+  return static_cast<size_t>(floats * 4.0 + tn * 2.0 + local + kCublasWorkspaceBytes + (64u << 20));
 }
 
 CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& options)
@@ -100,6 +110,7 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
     options_.use_graph = false;
   }
   parse_profile_iters(config.profile_iters, &profile_begin_, &profile_end_);
+  // first of all CUDA calls: without a usable device the answer is a UsageError, not a CUDA one
   const std::string reason = cuda_probe();
   if (!reason.empty()) throw UsageError("--device cuda was asked for, but " + reason);
 
@@ -108,17 +119,44 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
   cudaDeviceProp prop{};
   CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   device_name_ = std::string("cuda:") + std::to_string(device) + " (" + prop.name + ")";
-
   n_ = config.num_envs;
   t_ = config.num_steps;
   tn_ = config.batch_size();
+  num_params_ = layout_.num_params();
+  minibatches_ = static_cast<int>(tn_ / config.minibatch_size);
+  check_fits(prop);
+  choose_update_path(prop);
+  adv_cached_ = prepare_update_kernels(config.minibatch_size);
+
+  CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  CUDA_CHECK(cudaEventCreateWithFlags(&control_copied_, cudaEventDisableTiming));
+  CUBLAS_CHECK(cublasCreate(&cublas_));
+  CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+  CUBLAS_CHECK(cublasSetMathMode(
+      cublas_, options_.cublas_pedantic ? CUBLAS_PEDANTIC_MATH : CUBLAS_DEFAULT_MATH));
+  // a MuJoCo model is uploaded now, on stream_, never during graph capture
+  env_step_ = std::make_unique<DeviceEnvStep>(config.env, task_model(config), stream_);
+  allocate();
+  load_state(initial_train_state(config));
+}
+
+CudaBackend::~CudaBackend() {
+  if (profiling_) cudaProfilerStop();
+  if (stream_) cudaStreamSynchronize(stream_);  // nothing in flight reads what is freed below
+  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
+  if (cublas_) cublasDestroy(cublas_);
+  if (control_copied_) cudaEventDestroy(control_copied_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+void CudaBackend::check_fits(const cudaDeviceProp& prop) {
   if (tn_ > INT32_MAX) {
     throw UsageError("num_envs * num_steps = " + std::to_string(tn_) +
                      " exceeds the CUDA backend's limit of 2^31 - 1 transitions per iteration");
   }
   size_t free_bytes = 0, total_bytes = 0;
   CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  const size_t need = estimate_device_bytes(config);
+  const size_t need = estimate_device_bytes(config_);
   if (need > free_bytes) {
     throw UsageError("--num-envs " + std::to_string(n_) + " with --num-steps " +
                      std::to_string(t_) + ": " + std::to_string(n_) + " envs need " +
@@ -126,23 +164,14 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
                      gib(static_cast<double>(free_bytes)) + " GiB free (of " +
                      gib(static_cast<double>(total_bytes)) + " GiB); use fewer envs or steps");
   }
+}
 
-  obs_dim_ = layout_.obs_dim;
-  act_dim_ = layout_.act_dim;
-  head_ = layout_.head_dim();
-  num_params_ = layout_.num_params();
-  minibatches_ = static_cast<int>(tn_ / config.minibatch_size);
-  const Model* model = task_model(config);
-  spec_ = task_spec(config);
-  visit_env(config.env, model, [&](auto env) { state_dim_ = decltype(env)::kStateDim; });
-  env_step_ = make_env_step_launcher(config.env, model);  // uploads a MuJoCo model now, never
-                                                          // during graph capture
-
-  // update path: fused when every hidden layer is <= 128 wide and a block's tile fits. The tile
-  // is 64 or 32 rows if that lets two blocks share an SM (one block's barriers and loss rows hide
-  // behind the other's products), else the largest of 64, 32, 16, 8 rows that fits (smaller
-  // tiles split the products' reductions over more lanes). The grid is one wave: G blocks per
-  // network, two networks.
+// Update path: fused when every hidden layer is <= 128 wide and a block's tile fits. The tile is
+// 64 or 32 rows if that lets two blocks share an SM (one block's barriers and loss rows hide
+// behind the other's products), else the largest of 64, 32, 16, 8 rows that fits (smaller tiles
+// split the products' reductions over more lanes). The grid is one wave: G blocks per network,
+// two networks.
+void CudaBackend::choose_update_path(const cudaDeviceProp& prop) {
   const int max_smem = max_dynamic_smem_bytes();
   const auto blocks_per_sm = [&](int rows) {
     const size_t bytes = fused_update_smem_bytes(layout_, rows);
@@ -169,27 +198,14 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
                      std::to_string(kFusedMaxWidth) + " wide and " + std::to_string(max_smem) +
                      " bytes of shared memory per block); use the cuBLAS path");
   }
-  const int tiles = (config.minibatch_size + tile_rows_ - 1) / tile_rows_;
+  const int tiles = (config_.minibatch_size + tile_rows_ - 1) / tile_rows_;
   fused_blocks_ = std::max(1, std::min(tiles, resident * prop.multiProcessorCount / 2));
-  adv_cached_ = prepare_update_kernels(layout_, tile_rows_, config.minibatch_size);
-
-  CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-  CUBLAS_CHECK(cublasCreate(&cublas_));
-  CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
-  CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_PEDANTIC_MATH));  // fp32, no TF32
-  allocate();
-  load_state(initial_train_state(config));
-}
-
-CudaBackend::~CudaBackend() {
-  if (profiling_) cudaProfilerStop();
-  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
-  if (cublas_) cublasDestroy(cublas_);
-  if (stream_) cudaStreamDestroy(stream_);
 }
 
 void CudaBackend::allocate() {
   const size_t n = n_, tn = tn_, p = num_params_;
+  host_control_ = std::make_unique<PinnedBuffer<DeviceControl>>();
+  host_stats_ = std::make_unique<PinnedBuffer<IterationStats>>();
   control_.resize(1);
   learner_.resize(1);
   stats_.resize(1);
@@ -197,48 +213,26 @@ void CudaBackend::allocate() {
   adam_m_.resize(p);
   adam_v_.resize(p);
   grad_.resize(p);
-  old_log_std_.resize(std::max(1, act_dim_));
-  obs_mean_.resize(obs_dim_);
-  obs_var_.resize(obs_dim_);
+  old_log_std_.resize(std::max(1, layout_.act_dim));
+  obs_mean_.resize(layout_.obs_dim);
+  obs_var_.resize(layout_.obs_dim);
   obs_count_.resize(1);
   ret_stats_.resize(3);
   ret_acc_.resize(n);
-  env_state_.resize(n * state_dim_);
-  env_obs_.resize(n * obs_dim_);
-  final_obs_.resize(n * obs_dim_);
-  raw_reward_.resize(n);
-  env_actions_.resize(n * act_dim_);
-  episode_return_.resize(n);
-  episode_length_.resize(n);
-  done_return_.resize(n);
-  done_length_.resize(n);
-  done_count_.resize(n);
-  bad_resets_.resize(n);
-  scratch_terminated_.resize(n);
-  scratch_truncated_.resize(n);
-  obs_.resize(tn * obs_dim_);
-  actions_.resize(tn * act_dim_);
-  logp_.resize(tn);
-  values_.resize(tn);
-  dist_.resize(tn * head_);
-  rewards_.resize(tn);
-  trunc_values_.resize(tn);
-  last_values_.resize(n);
-  advantages_.resize(tn);
-  returns_.resize(tn);
-  terminated_.resize(tn);
-  truncated_.resize(tn);
+  envs_.resize(EnvBatchShape{n_, task_spec(config_.env).state_dim, layout_.obs_dim});
+  env_actions_.resize(n * layout_.act_dim);
+  rollout_.resize(RolloutShape{t_, n_, layout_.obs_dim, layout_.act_dim, layout_.head_dim()});
   keys_in_.resize(tn);
   keys_out_.resize(tn);
   index_in_.resize(tn);
   perm_.resize(tn);
   sort_temp_.resize(std::max<size_t>(1, shuffle_temp_bytes(static_cast<int>(tn))));
   adv_moments_.resize(2);
-  moment_partials_.resize(static_cast<size_t>(kMomentChunks) * std::max(obs_dim_, 1) * 3);
-  stats_partials_.resize(kStatsBlocks * 8);
+  moment_partials_.resize(static_cast<size_t>(kMomentChunks) * std::max(layout_.obs_dim, 1) * 3);
+  stats_partials_.resize(kStatsBlocks);
   kl_partials_.resize(kKlBlocks);
   sq_partials_.resize(256);
-  partial_terms_.resize(static_cast<size_t>(std::max(2 * fused_blocks_, kStatsBlocks)) * kNumTerms);
+  partial_terms_.resize(std::max(2 * fused_blocks_, kCublasLossBlocks));
   if (path_ == UpdatePath::kFused) {
     partial_grad_.resize(static_cast<size_t>(fused_blocks_) * p);
   } else {
@@ -247,6 +241,14 @@ void CudaBackend::allocate() {
     // a fixed workspace keeps cuBLAS from allocating during graph capture
     CUBLAS_CHECK(cublasSetWorkspace(cublas_, cublas_workspace_.get(), kCublasWorkspaceBytes));
   }
+  act_ = act_settings(config_);
+  act_.params = params_.get();
+  act_.normalizer.mean = obs_mean_.get();
+  act_.normalizer.var = obs_var_.get();
+  act_.env_obs = envs_.obs.get();
+  act_.final_obs = envs_.final_obs.get();
+  act_.rollout = rollout_view(rollout_);
+  act_.env_actions = env_actions_.get();
 }
 
 void CudaBackend::load_state(const TrainState& s) {
@@ -258,10 +260,10 @@ void CudaBackend::load_state(const TrainState& s) {
   obs_count_.upload(std::vector<double>{s.obs_count}, stream_);
   ret_stats_.upload(std::vector<double>{s.ret_mean, s.ret_var, s.ret_count}, stream_);
   ret_acc_.upload(s.ret_acc, stream_);
-  env_state_.upload(s.env_state, stream_);
-  env_obs_.upload(s.env_obs, stream_);
-  episode_length_.upload(s.episode_length, stream_);
-  episode_return_.upload(s.episode_return, stream_);
+  envs_.state.upload(s.env_state, stream_);
+  envs_.obs.upload(s.env_obs, stream_);
+  envs_.episode_length.upload(s.episode_length, stream_);
+  envs_.episode_return.upload(s.episode_return, stream_);
   DeviceLearner learner;
   learner.beta = s.beta;
   learner_.upload(std::vector<DeviceLearner>{learner}, stream_);
@@ -288,24 +290,28 @@ TrainState CudaBackend::save_state() {
   s.ret_var = ret[1];
   s.ret_count = ret[2];
   s.ret_acc = ret_acc_.download(stream_);
-  s.env_state = env_state_.download(stream_);
-  s.env_obs = env_obs_.download(stream_);
-  s.episode_length = episode_length_.download(stream_);
-  s.episode_return = episode_return_.download(stream_);
+  s.env_state = envs_.state.download(stream_);
+  s.env_obs = envs_.obs.download(stream_);
+  s.episode_length = envs_.episode_length.download(stream_);
+  s.episode_return = envs_.episode_return.download(stream_);
   return s;
 }
 
 void CudaBackend::begin_iteration(const IterationControl& control) {
-  host_control_->iteration = control.iteration;
-  host_control_->global_step = global_step_;
-  host_control_->adam_step = adam_step_;
-  host_control_->learning_rate = control.learning_rate;
-  CUDA_CHECK(cudaMemcpyAsync(control_.get(), host_control_.get(), sizeof(DeviceControl),
+  // the previous copy from the pinned buffer reads it when it runs, not when it is enqueued
+  CUDA_CHECK(cudaEventSynchronize(control_copied_));
+  DeviceControl& c = **host_control_;
+  c.iteration = control.iteration;
+  c.global_step = global_step_;
+  c.adam_step = adam_step_;
+  c.learning_rate = control.learning_rate;
+  CUDA_CHECK(cudaMemcpyAsync(control_.get(), host_control_->get(), sizeof(DeviceControl),
                              cudaMemcpyHostToDevice, stream_));
+  CUDA_CHECK(cudaEventRecord(control_copied_, stream_));
 }
 
 void CudaBackend::end_iteration() {
-  iteration_ = host_control_->iteration + 1;
+  iteration_ = (*host_control_)->iteration + 1;
   global_step_ += t_;
   adam_step_ += static_cast<int64_t>(config_.epochs) * minibatches_;
 }
@@ -359,10 +365,10 @@ void CudaBackend::record_iteration() {
 }
 
 IterationStats CudaBackend::read_stats() {
-  CUDA_CHECK(cudaMemcpyAsync(host_stats_.get(), stats_.get(), sizeof(IterationStats),
+  CUDA_CHECK(cudaMemcpyAsync(host_stats_->get(), stats_.get(), sizeof(IterationStats),
                              cudaMemcpyDeviceToHost, stream_));
   CUDA_CHECK(cudaStreamSynchronize(stream_));
-  return *host_stats_;
+  return **host_stats_;
 }
 
 }  // namespace stampede

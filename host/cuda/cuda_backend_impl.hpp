@@ -7,13 +7,18 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
-#include "envs/registry.hpp"
+#include "envs/core/env_batch.hpp"
 #include "host/backend.hpp"
-#include "host/cpu/update_cpu.hpp"
 #include "host/cuda/device_buffer.hpp"
-#include "kernels/kernels.hpp"
+#include "host/cuda/device_env.hpp"
+#include "kernels/control.hpp"
+#include "kernels/iteration_stats.hpp"
+#include "kernels/ppo_update.hpp"
+#include "ppo/act.hpp"
+#include "ppo/rollout.hpp"
 
 namespace stampede {
 
@@ -22,9 +27,16 @@ enum class UpdatePath { kAuto, kFused, kCublas };
 struct CudaBackendOptions {
   UpdatePath path = UpdatePath::kAuto;
   bool use_graph = true;  // STAMPEDE_NO_GRAPH=1 in the environment also turns graphs off
+  // cuBLAS path: CUBLAS_DEFAULT_MATH (fp32 SGEMM, the library's fastest fp32 kernels) or
+  // CUBLAS_PEDANTIC_MATH (prescribed precision in every phase); `stampede bench` times both
+  bool cublas_pedantic = false;
 };
 
-// device bytes a run of `config` needs (rollout, env, parameters, scratch), for the fit check
+using DeviceRollout = RolloutStorage<DeviceBuffer>;
+using DeviceEnvBatch = EnvBatchStorage<DeviceBuffer>;
+
+// device bytes a run of `config` needs (rollout, env, parameters, scratch, and the local memory
+// the driver reserves for the act kernel's threads), for the fit check
 size_t estimate_device_bytes(const TrainConfig& config);
 
 // empty when a CUDA device is usable, else why not (clears the sticky error)
@@ -44,7 +56,7 @@ class CudaBackend final : public Backend {
   void begin_iteration(const IterationControl& control);  // uploads the counters
   void rollout();                         // T steps (stats, act, env step, reward), bootstrap
   void env_steps(int steps, int offset);  // env-only: steps with the last sampled actions
-  void act_step(int t);                   // one act launch (t < T)
+  void act_step(int t);                   // one act launch (t <= T; T: bootstrap)
   void advantages();
   void update();                           // K epochs of shuffled minibatches + Adam
   void minibatch_step(int epoch, int mb);  // one minibatch: loss, gradient, Adam
@@ -62,6 +74,8 @@ class CudaBackend final : public Backend {
   const TrainConfig& config() const { return config_; }
 
  private:
+  void check_fits(const cudaDeviceProp& prop);
+  void choose_update_path(const cudaDeviceProp& prop);
   void allocate();
   void record_iteration();
   void launch_env_step(int t, int step_offset, bool to_rollout);
@@ -73,11 +87,10 @@ class CudaBackend final : public Backend {
   TrainConfig config_;
   CudaBackendOptions options_;
   PolicyLayout layout_;
-  EnvSpec spec_;  // the task's, with a --model run's action bounds
-  EnvStepLauncher env_step_;
+  std::unique_ptr<DeviceEnvStep> env_step_;
   std::string device_name_;
   UpdatePath path_ = UpdatePath::kFused;
-  int n_ = 0, t_ = 0, obs_dim_ = 0, act_dim_ = 0, head_ = 0, state_dim_ = 0;
+  int n_ = 0, t_ = 0;
   int64_t tn_ = 0, num_params_ = 0;
   int minibatches_ = 0, fused_blocks_ = 0, tile_rows_ = 32, sq_count_ = 0;
   bool adv_cached_ = false;  // adv_moments keeps the minibatch's advantages in shared memory
@@ -89,10 +102,12 @@ class CudaBackend final : public Backend {
   cudaGraphExec_t graph_exec_ = nullptr;
   int iterations_run_ = 0;
 
-  // host mirrors of the counters (the device reads them from control_)
+  // host mirrors of the counters (the device reads them from control_); the pinned staging
+  // buffer is rewritten only once the copy enqueued from it has run (control_copied_)
   int64_t iteration_ = 0, global_step_ = 0, adam_step_ = 0;
-  PinnedBuffer<DeviceControl> host_control_;
-  PinnedBuffer<IterationStats> host_stats_;
+  std::unique_ptr<PinnedBuffer<DeviceControl>> host_control_;
+  std::unique_ptr<PinnedBuffer<IterationStats>> host_stats_;
+  cudaEvent_t control_copied_ = nullptr;
   DeviceBuffer<DeviceControl> control_;
   DeviceBuffer<DeviceLearner> learner_;
   DeviceBuffer<IterationStats> stats_;
@@ -102,22 +117,19 @@ class CudaBackend final : public Backend {
   // normalisers: obs mean/var [obs_dim], count; ret mean, var, count
   DeviceBuffer<double> obs_mean_, obs_var_, obs_count_, ret_stats_;
   DeviceBuffer<float> ret_acc_;
-  // environments
-  DeviceBuffer<float> env_state_, env_obs_, final_obs_, raw_reward_, env_actions_;
-  DeviceBuffer<float> episode_return_, done_return_, done_length_;
-  DeviceBuffer<int32_t> episode_length_, done_count_, bad_resets_;
-  DeviceBuffer<uint8_t> scratch_terminated_, scratch_truncated_;
-  // rollout [T, N, ...]
-  DeviceBuffer<float> obs_, actions_, logp_, values_, dist_, rewards_, trunc_values_, last_values_,
-      advantages_, returns_;
-  DeviceBuffer<uint8_t> terminated_, truncated_;
+  // environments, the actions they receive, and the rollout [T, N, ...]
+  DeviceEnvBatch envs_;
+  DeviceBuffer<float> env_actions_;
+  DeviceRollout rollout_;
+  ActParams act_;  // the act step's settings and views of the buffers above
   // update scratch
   DeviceBuffer<uint32_t> keys_in_, keys_out_;
   DeviceBuffer<int32_t> index_in_, perm_;
   DeviceBuffer<uint8_t> sort_temp_, cublas_workspace_;
   DeviceBuffer<float> partial_grad_, cublas_scratch_;
-  DeviceBuffer<double> partial_terms_, sq_partials_, adv_moments_, moment_partials_,
-      stats_partials_, kl_partials_;
+  DeviceBuffer<LossTerms> partial_terms_;
+  DeviceBuffer<RolloutStatsPartial> stats_partials_;
+  DeviceBuffer<double> sq_partials_, adv_moments_, moment_partials_, kl_partials_;
 };
 
 }  // namespace stampede

@@ -87,16 +87,18 @@ BenchRow gpu_throughput(const BenchOptions& o, int n) {
   return row;
 }
 
-UpdateRow gpu_update(const BenchOptions& o, int width, bool fused) {
+UpdateRow gpu_update(const BenchOptions& o, int width, UpdatePathKind kind) {
   UpdateRow row;
   row.width = width;
-  row.path = fused ? "fused" : "cublas";
+  const bool fused = kind == UpdatePathKind::kFused;
+  row.path = fused ? "fused" : kind == UpdatePathKind::kCublas ? "cublas" : "cublas-pedantic";
   TrainConfig config = bench_train_config(o, o.update_minibatch, width);
   config.num_steps = 1;
   config.epochs = 1;
   config.minibatch_size = o.update_minibatch;
   CudaBackendOptions options;
   options.path = fused ? UpdatePath::kFused : UpdatePath::kCublas;
+  options.cublas_pedantic = kind == UpdatePathKind::kCublasPedantic;
   try {
     CudaBackend b(config, options);
     cudaStream_t s = b.stream();

@@ -7,7 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "host/cuda/cuda_check.hpp"
+#include "core/arrays.hpp"
+#include "core/cuda_check.hpp"
 
 namespace stampede {
 
@@ -72,6 +73,31 @@ class DeviceBuffer {
   T* ptr_ = nullptr;
   size_t count_ = 0;
 };
+
+// DeviceBuffer as an array of a structure-of-arrays storage (core/arrays.hpp)
+template <class T>
+T* array_data(const DeviceBuffer<T>& a) {
+  return a.get();
+}
+template <class T>
+void resize_array(DeviceBuffer<T>& a, int64_t count) {
+  a.resize(static_cast<size_t>(count));
+}
+
+// Copies every field of a host storage into the same field of a device storage (resizing it),
+// or back: the storages of core/arrays.hpp, walked through their one field list.
+template <class Device, class Host>
+void upload_storage(const Host& host, Device* device, cudaStream_t stream) {
+  device->shape = host.shape;
+  for_each_pair(Device::fields(*device), Host::fields(host),
+                [&](auto& to, auto& from) { to.array.upload(from.array, stream); });
+}
+template <class Host, class Device>
+void download_storage(const Device& device, Host* host, cudaStream_t stream) {
+  host->shape = device.shape;
+  for_each_pair(Host::fields(*host), Device::fields(device),
+                [&](auto& to, auto& from) { to.array = from.array.download(stream); });
+}
 
 // page-locked host memory, so async copies (and graph memcpy nodes) can use it
 template <class T>

@@ -1,23 +1,18 @@
 #include "host/cuda/device_env.hpp"
 
-#include <map>
-#include <mutex>
-
-#include "host/cuda/cuda_check.hpp"
+#include "envs/tasks.hpp"
 
 namespace stampede {
 
-const Model* device_model(const Model* host) {
-  static std::mutex mutex;
-  static std::map<const Model*, Model*> copies;  // freed at process exit by the driver
-  std::lock_guard<std::mutex> lock(mutex);
-  const auto found = copies.find(host);
-  if (found != copies.end()) return found->second;
-  Model* device = nullptr;
-  CUDA_CHECK(cudaMalloc(&device, sizeof(Model)));
-  CUDA_CHECK(cudaMemcpy(device, host, sizeof(Model), cudaMemcpyHostToDevice));
-  copies.emplace(host, device);
-  return device;
+DeviceEnvStep::DeviceEnvStep(Task task, const Model* model, cudaStream_t stream) {
+  visit_env(task, model, [&](auto env) {
+    if constexpr (PhysicsTask<decltype(env)>) {
+      model_.resize(1);
+      model_.upload(env.model, 1, stream);
+      env.model = model_.get();
+    }
+    launch_ = [env](const EnvStepParams& p, cudaStream_t s) { launch_env_step(env, p, s); };
+  });
 }
 
 }  // namespace stampede

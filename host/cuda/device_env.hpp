@@ -1,20 +1,30 @@
-// Environments as the device sees them: a MuJoCo task's `model` points at host memory when
-// visit_env hands it over; kernels need the device copy. Classic tasks pass through unchanged.
+// A task's env-step kernel as the CUDA backend launches it: the environment of the task bound to
+// a device copy of its model (MuJoCo tasks), owned here and uploaded on the backend's stream, so
+// the first env-step kernel on that stream is ordered after the copy. Dispatch on the task
+// happens once, when this is built; a launch is the kernel launch alone.
 #pragma once
 
-#include "envs/core/env_api.hpp"
+#include <cuda_runtime.h>
+
+#include <functional>
+
 #include "envs/physics/model.hpp"
+#include "envs/task.hpp"
+#include "host/cuda/device_buffer.hpp"
+#include "kernels/env_step.hpp"
 
 namespace stampede {
 
-// the device copy of a host Model, uploaded on first use and kept for the process (so no
-// allocation or copy ever happens inside a captured CUDA graph once the backend is built)
-const Model* device_model(const Model* host);
+class DeviceEnvStep {
+ public:
+  // `model`: a --model run's host model, or nullptr for the task's own; the copy is enqueued on
+  // `stream` (never inside a graph capture: build this before capturing)
+  DeviceEnvStep(Task task, const Model* model, cudaStream_t stream);
+  void launch(const EnvStepParams& p, cudaStream_t stream) const { launch_(p, stream); }
 
-template <class Env>
-Env device_env(Env env) {
-  if constexpr (PhysicsTask<Env>) env.model = device_model(env.model);
-  return env;
-}
+ private:
+  DeviceBuffer<Model> model_;  // empty for classic tasks
+  std::function<void(const EnvStepParams&, cudaStream_t)> launch_;
+};
 
 }  // namespace stampede

@@ -1,11 +1,11 @@
 // libFuzzer target for the MJCF loader: any input must either load or throw MjcfError; crashes,
-// sanitizer reports, other exceptions and hangs are bugs. Seeded with envs/assets, the MJCF
+// sanitizer reports, other exceptions and hangs are bugs. Seeded with envs/mujoco/assets, the MJCF
 // snippets of tests/data/mjcf and tests/fuzz/corpus (see tests/fuzz/CMakeLists.txt).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "envs/physics/mjcf_loader.hpp"
+#include "envs/mjcf/loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string xml(reinterpret_cast<const char*>(data), size);

@@ -7,12 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../cpu/test_helpers.hpp"
 #include "envs/classic/cartpole.hpp"
 #include "gpu_test_common.hpp"
 #include "host/bench.hpp"
 #include "host/config.hpp"
 #include "host/cuda/cuda_backend.hpp"
+#include "support/test_helpers.hpp"
 
 namespace stampede::testing {
 namespace {
@@ -24,7 +24,7 @@ TEST_F(GpuBenchTest, EveryFigureIsMeasuredAndWritten) {
   ScratchDir dir("gpu-bench");  // removed however the test ends
   const std::string path = dir.sub("bench.json");
   BenchOptions o;
-  o.env = "cartpole";
+  o.env = Task("cartpole");
   o.device = "cuda";
   o.num_envs = {256, 1024};
   o.env_steps = 8;

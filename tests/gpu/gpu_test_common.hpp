@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "host/cpu/update_cpu.hpp"
 #include "host/cuda/cuda_backend_impl.hpp"
 
 namespace stampede::testing {
@@ -43,7 +44,7 @@ inline std::vector<float> nan_vector(size_t n) {
 // a small config of one task for the kernel tests
 inline TrainConfig small_config(const std::string& env, int n = 64, int t = 16) {
   TrainConfig c;
-  c.env = env;
+  c.env = Task(env);
   c.device = "cuda";
   c.num_envs = n;
   c.num_steps = t;

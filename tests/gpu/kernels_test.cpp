@@ -5,11 +5,17 @@
 // in turn), so they are checked at 1e-4 of their scale.
 #include <gtest/gtest.h>
 
-#include "envs/core/host_env_batch.hpp"
-#include "envs/registry.hpp"
+#include "envs/core/env_batch.hpp"
+#include "envs/tasks.hpp"
 #include "gpu_test_common.hpp"
-#include "host/ppo/adam.hpp"
-#include "host/ppo/running_stats.hpp"
+#include "host/cpu/update_cpu.hpp"
+#include "kernels/adam.hpp"
+#include "kernels/advantage.hpp"
+#include "kernels/running_moments.hpp"
+#include "kernels/shuffle.hpp"
+#include "ppo/adam.hpp"
+#include "ppo/running_stats.hpp"
+#include "support/rollouts.hpp"
 
 namespace stampede {
 namespace {
@@ -36,112 +42,76 @@ void check_env_step(const Env& env, const std::string& name, double tol = 1e-5) 
 
   // CPU twin
   HostEnvBatch cpu = env_batch_of<Env>(s);
-  const EnvBatch b = cpu.view();
+  const EnvBatch b = env_batch_view(cpu);
   for (int i = 0; i < n; ++i)
     step_env(env, b, i, &actions[i * Env::kActDim], 5, 1234);
 
+  // the device starts from the same batch, its outputs poisoned
+  HostEnvBatch start = env_batch_of<Env>(s);
+  std::fill(start.reward.begin(), start.reward.end(), std::nanf(""));
+  std::fill(start.terminated.begin(), start.terminated.end(), 7);
+  std::fill(start.truncated.begin(), start.truncated.end(), 7);
   cudaStream_t st = nullptr;
-  DeviceBuffer<float> d_state, d_obs, d_final, d_reward, d_ep_ret, d_done_ret, d_done_len, d_act;
-  DeviceBuffer<int32_t> d_ep_len, d_done_count;
-  DeviceBuffer<uint8_t> d_term, d_trunc;
+  DeviceEnvBatch dev;
+  upload_storage(start, &dev, st);
+  DeviceBuffer<float> d_act;
   DeviceBuffer<int64_t> d_step;
-  d_state.upload(s.env_state, st);
-  d_obs.upload(s.env_obs, st);
-  d_final.upload(std::vector<float>(cpu.obs.size(), 0.0f), st);
-  d_reward.upload(nan_vector(n), st);
-  d_ep_ret.upload(s.episode_return, st);
-  d_ep_len.upload(s.episode_length, st);
-  d_done_ret.upload(std::vector<float>(n, 0.0f), st);
-  d_done_len.upload(std::vector<float>(n, 0.0f), st);
-  d_done_count.upload(std::vector<int32_t>(n, 0), st);
-  d_term.upload(std::vector<uint8_t>(n, 7), st);
-  d_trunc.upload(std::vector<uint8_t>(n, 7), st);
   d_act.upload(actions, st);
   d_step.upload(std::vector<int64_t>{1200}, st);
   EnvStepParams p;
-  p.batch = EnvBatch{n,
-                     d_state.get(),
-                     d_obs.get(),
-                     d_final.get(),
-                     d_reward.get(),
-                     d_term.get(),
-                     d_trunc.get(),
-                     d_ep_len.get(),
-                     d_ep_ret.get(),
-                     d_done_count.get(),
-                     d_done_ret.get(),
-                     d_done_len.get()};
+  p.batch = env_batch_view(dev);
   p.actions = d_act.get();
   p.seed = 5;
   p.step_base = d_step.get();
   p.step_offset = 34;
-  make_env_step_launcher(name, nullptr)(p, st);
-  CUDA_CHECK(cudaDeviceSynchronize());
+  DeviceEnvStep(Task(name), nullptr, st).launch(p, st);
+  HostEnvBatch got;
+  download_storage(dev, &got, st);
 
-  EXPECT_LE(rel_error(d_state.download(st), cpu.state), tol) << name;
-  EXPECT_LE(rel_error(d_obs.download(st), cpu.obs), tol) << name;
-  EXPECT_LE(rel_error(d_final.download(st), cpu.final_obs), tol) << name;
-  EXPECT_LE(rel_error(d_reward.download(st), cpu.reward), tol) << name;
-  EXPECT_EQ(d_term.download(st), cpu.terminated) << name;
-  EXPECT_EQ(d_trunc.download(st), cpu.truncated) << name;
-  EXPECT_EQ(d_ep_len.download(st), cpu.episode_length) << name;
-  EXPECT_EQ(d_done_count.download(st), cpu.done_count) << name;
-  EXPECT_LE(rel_error(d_done_ret.download(st), cpu.done_return_sum), tol) << name;
+  EXPECT_LE(rel_error(got.state, cpu.state), tol) << name;
+  EXPECT_LE(rel_error(got.obs, cpu.obs), tol) << name;
+  EXPECT_LE(rel_error(got.final_obs, cpu.final_obs), tol) << name;
+  EXPECT_LE(rel_error(got.reward, cpu.reward), tol) << name;
+  EXPECT_EQ(got.terminated, cpu.terminated) << name;
+  EXPECT_EQ(got.truncated, cpu.truncated) << name;
+  EXPECT_EQ(got.episode_length, cpu.episode_length) << name;
+  EXPECT_EQ(got.done_count, cpu.done_count) << name;
+  EXPECT_LE(rel_error(got.done_return_sum, cpu.done_return_sum), tol) << name;
 }
 
 TEST_F(KernelTest, EnvStepMatchesCpuForEveryClassicTask) {
-  for (const char* name : {"cartpole", "acrobot", "pendulum", "mountain_car_continuous"}) {
-    visit_env(name, [&](auto env) { check_env_step(env, name); });
+  for (const Task task : all_tasks()) {
+    if (task.is_mujoco()) continue;
+    visit_env(task, [&](auto env) { check_env_step(env, std::string(task.name())); });
   }
 }
 
 // the MuJoCo tasks: frame_skip RK4 steps of the engine per env step, each with a Newton solve;
 // fp32 on both sides, but the device contracts multiply-adds differently, hence 1e-4
 TEST_F(KernelTest, EnvStepMatchesCpuForEveryMujocoTask) {
-  for (const char* name : {"inverted_pendulum", "inverted_double_pendulum", "reacher", "swimmer"}) {
-    visit_env(name, [&](auto env) { check_env_step(env, name, 1e-4); });
+  for (const Task task : all_tasks()) {
+    if (!task.is_mujoco()) continue;
+    visit_env(task, [&](auto env) { check_env_step(env, std::string(task.name()), 1e-4); });
   }
 }
 
 TEST_F(KernelTest, AdvantageMatchesGaeOneEnv) {
-  const int t = 64, n = 1000;
-  RolloutBuffer r;
-  r.resize(t, n, 1, 1, 1);
-  Rng rng(3, RngPurpose::kEval, 0, 0);
-  for (float& x : r.rewards)
-    x = rng.normal();
-  for (float& x : r.values)
-    x = rng.normal();
-  for (float& x : r.trunc_values)
-    x = rng.normal();
-  for (float& x : r.last_values)
-    x = rng.normal();
-  for (auto& x : r.terminated)
-    x = rng.uniform() < 0.05f;
-  for (size_t k = 0; k < r.truncated.size(); ++k)
-    r.truncated[k] = !r.terminated[k] && rng.uniform() < 0.03f;
+  RolloutBuffer r = testing::random_rollout(64, 1000, 3, 0.05f, 0.03f);
   RolloutBuffer cpu = r;
   compute_advantages_cpu(&cpu, 0.99f, 0.95f);
 
   cudaStream_t st = nullptr;
-  DeviceBuffer<float> rew, val, tv, lv, adv, ret;
-  DeviceBuffer<uint8_t> term, trunc;
-  rew.upload(r.rewards, st);
-  val.upload(r.values, st);
-  tv.upload(r.trunc_values, st);
-  lv.upload(r.last_values, st);
-  term.upload(r.terminated, st);
-  trunc.upload(r.truncated, st);
-  adv.upload(nan_vector(r.size()), st);
-  ret.upload(nan_vector(r.size()), st);
+  std::fill(r.advantages.begin(), r.advantages.end(), std::nanf(""));
+  std::fill(r.returns.begin(), r.returns.end(), std::nanf(""));
+  DeviceRollout dev;
+  upload_storage(r, &dev, st);
   AdvantageParams p;
-  p.in = GaeInputs{t,         n,          0.99f,       0.95f,    rew.get(),
-                   val.get(), term.get(), trunc.get(), tv.get(), lv.get()};
-  p.advantages = adv.get();
-  p.returns = ret.get();
+  p.rollout = rollout_view(dev);
+  p.gamma = 0.99f;
+  p.lambda = 0.95f;
   launch_advantage(p, st);
-  EXPECT_LE(rel_error(adv.download(st), cpu.advantages), 1e-5);
-  EXPECT_LE(rel_error(ret.download(st), cpu.returns), 1e-5);
+  EXPECT_LE(rel_error(dev.advantages.download(st), cpu.advantages), 1e-5);
+  EXPECT_LE(rel_error(dev.returns.download(st), cpu.returns), 1e-5);
 }
 
 TEST_F(KernelTest, ShuffleEqualsCpuPermutation) {
@@ -207,14 +177,15 @@ TEST_F(KernelTest, AdamWithClippingMatchesCpu) {
   }
   cudaStream_t st = nullptr;
   DeviceBuffer<float> dp, dm, dv, dg;
-  DeviceBuffer<double> sq(256), terms(kNumTerms);
+  DeviceBuffer<double> sq(256);
+  DeviceBuffer<LossTerms> terms;
   DeviceBuffer<DeviceControl> control;
   DeviceBuffer<DeviceLearner> learner;
   dp.upload(param, st);
   dm.upload(m, st);
   dv.upload(v, st);
   dg.upload(g, st);
-  terms.upload(std::vector<double>(kNumTerms, 0.0), st);
+  terms.upload(std::vector<LossTerms>(1), st);
   DeviceControl c;
   c.adam_step = 41;
   c.learning_rate = 1e-3f;

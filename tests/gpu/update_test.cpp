@@ -4,10 +4,11 @@
 // mean KL, adaptive beta, explained variance) against ppo_update_cpu.
 #include <gtest/gtest.h>
 
-#include "envs/registry.hpp"
+#include "envs/tasks.hpp"
 #include "gpu_test_common.hpp"
-#include "host/ppo/distributions.hpp"
-#include "host/ppo/running_stats.hpp"
+#include "host/bench.hpp"
+#include "ppo/distributions.hpp"
+#include "ppo/running_stats.hpp"
 
 namespace stampede {
 namespace {
@@ -18,40 +19,6 @@ using testing::small_config;
 
 class UpdateTest : public GpuTest {};
 
-// a rollout of plausible random values for the layout
-RolloutBuffer random_rollout(const PolicyLayout& L, int t, int n, uint64_t seed) {
-  RolloutBuffer r;
-  r.resize(t, n, L.obs_dim, L.act_dim, L.head_dim());
-  Rng rng(seed, RngPurpose::kEval, 0, 0);
-  for (float& x : r.obs)
-    x = rng.normal();
-  for (float& x : r.values)
-    x = rng.normal();
-  for (float& x : r.advantages)
-    x = rng.normal();
-  for (float& x : r.returns)
-    x = rng.normal();
-  for (int64_t k = 0; k < r.size(); ++k) {
-    float* d = &r.dist[k * L.head_dim()];
-    if (L.discrete()) {
-      float logits[kMaxHeadDim];
-      for (int j = 0; j < L.head_dim(); ++j)
-        logits[j] = 0.5f * rng.normal();
-      log_softmax(logits, L.head_dim(), d);
-      const int a = static_cast<int>(rng.uniform() * L.num_actions);
-      r.actions[k * L.act_dim] = static_cast<float>(a);
-      r.logp[k] = d[a] + 0.2f * rng.normal();  // ratios away from 1, so clipping is exercised
-    } else {
-      for (int j = 0; j < L.act_dim; ++j) {
-        d[j] = 0.3f * rng.normal();
-        r.actions[k * L.act_dim + j] = d[j] + rng.normal();
-      }
-      r.logp[k] = -1.0f + 0.5f * rng.normal();
-    }
-  }
-  return r;
-}
-
 TEST_F(UpdateTest, ActStepMatchesCpuTwin) {
   for (const char* name : {"cartpole", "pendulum"}) {
     TrainConfig c = small_config(name, 2000, 4);
@@ -61,7 +28,7 @@ TEST_F(UpdateTest, ActStepMatchesCpuTwin) {
     b.act_step(0);
     const RolloutBuffer r = b.download_rollout();
     const PolicyLayout L = make_policy_layout(c);
-    const EnvSpec& spec = *find_env(name);
+    const EnvSpec spec = task_spec(Task(name));
     std::vector<float> obs, act, logp, val;
     for (int i = 0; i < c.num_envs; ++i) {
       float x[kMaxLayerWidth], h[kMaxHeadDim], v, scratch[2 * kMaxLayerWidth];
@@ -116,7 +83,7 @@ double minibatch_grad_error(TrainConfig c, UpdatePath path, uint64_t seed) {
     p += 0.05f * rng.normal();
   s.beta = 0.7f;
   b.load_state(s);
-  const RolloutBuffer r = random_rollout(L, c.num_steps, c.num_envs, seed + 1);
+  const RolloutBuffer r = random_update_rollout(L, c.num_steps, c.num_envs, seed + 1);
   b.upload_rollout(r);
   b.begin_iteration(IterationControl{3, 1e-4f});
   b.update();
@@ -190,7 +157,7 @@ TEST_F(UpdateTest, FusedGradientIsBitIdentical) {
   CudaBackend b(c, o);
   const PolicyLayout L = make_policy_layout(c);
   const TrainState s = initial_train_state(c);
-  const RolloutBuffer r = random_rollout(L, c.num_steps, c.num_envs, 8);
+  const RolloutBuffer r = random_update_rollout(L, c.num_steps, c.num_envs, 8);
   std::vector<float> grads[2];
   for (std::vector<float>& g : grads) {
     b.load_state(s);
@@ -222,7 +189,7 @@ TEST_F(UpdateTest, WholeUpdateMatchesPpoUpdateCpu) {
       CudaBackend b(c, o);
       const PolicyLayout L = make_policy_layout(c);
       const TrainState s = initial_train_state(c);
-      const RolloutBuffer r = random_rollout(L, c.num_steps, c.num_envs, 9);
+      const RolloutBuffer r = random_update_rollout(L, c.num_steps, c.num_envs, 9);
       b.upload_rollout(r);
       b.begin_iteration(IterationControl{2, 2e-4f});
       b.update();

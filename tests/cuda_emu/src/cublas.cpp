@@ -60,6 +60,7 @@ void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* A, i
 
 cublasStatus_t cublasCreate(cublasHandle_t* handle) {
   if (!handle) return CUBLAS_STATUS_INVALID_VALUE;
+  if (!cuda_emu::device_visible()) return CUBLAS_STATUS_NOT_INITIALIZED;
   *handle = new cublasContext;
   return CUBLAS_STATUS_SUCCESS;
 }

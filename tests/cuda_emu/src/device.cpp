@@ -2,6 +2,8 @@
 // CPU emulation, so no log or test output can pass it off as a GPU. Limits follow sm_90 (H100),
 // the largest the kernels are written for; the small SM count keeps grids sized by it cheap.
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "emu_internal.hpp"
 
@@ -14,10 +16,27 @@ constexpr int kMultiprocessors = 4;
 constexpr int kSharedPerMultiprocessor = 228 << 10;
 
 cudaError_t check_device(int device) {
+  if (const cudaError_t e = require_device()) return e;
   return device == 0 ? cudaSuccess : record_error(cudaErrorInvalidDevice);
 }
 
 }  // namespace
+
+// CUDA_VISIBLE_DEVICES as the driver reads it when it initialises: unset or starting with
+// device 0 shows the one device; empty, -1 or another ordinal hides it
+bool device_visible() {
+  static const bool visible = [] {
+    const char* value = std::getenv("CUDA_VISIBLE_DEVICES");
+    if (!value) return true;
+    const std::string first = std::string(value).substr(0, std::string(value).find(','));
+    return first == "0";
+  }();
+  return visible;
+}
+
+cudaError_t require_device() {
+  return device_visible() ? cudaSuccess : record_error(cudaErrorNoDevice);
+}
 
 }  // namespace cuda_emu
 
@@ -25,14 +44,14 @@ using cuda_emu::record_error;
 
 cudaError_t cudaGetDeviceCount(int* count) {
   if (!count) return record_error(cudaErrorInvalidValue);
-  *count = 1;
-  return cudaSuccess;
+  *count = cuda_emu::device_visible() ? 1 : 0;
+  return cuda_emu::require_device();
 }
 
 cudaError_t cudaGetDevice(int* device) {
   if (!device) return record_error(cudaErrorInvalidValue);
   *device = 0;
-  return cudaSuccess;
+  return cuda_emu::require_device();
 }
 
 cudaError_t cudaSetDevice(int device) {
@@ -89,6 +108,9 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
       return cudaSuccess;
     case cudaDevAttrL2CacheSize:
       *value = 4 << 20;
+      return cudaSuccess;
+    case cudaDevAttrMaxThreadsPerMultiProcessor:
+      *value = 2048;
       return cudaSuccess;
     case cudaDevAttrMaxSharedMemoryPerBlockOptin:
       *value = static_cast<int>(cuda_emu::kSharedPerBlockOptin);

@@ -45,6 +45,13 @@ std::string dims_text(uint3 v);
 // names at run time; their parameter structs identify them)
 std::string kernel_text(const char* signature);
 
+// --- device.cpp -----------------------------------------------------------------------------------
+
+// false when CUDA_VISIBLE_DEVICES hides the device; calls that need one then fail with
+// cudaErrorNoDevice (require_device), as the runtime does on a machine without a GPU
+bool device_visible();
+cudaError_t require_device();
+
 // --- memory.cpp: allocations ------------------------------------------------------------------
 
 // [ptr, ptr + bytes) lies inside one cudaMalloc allocation (bytes 0: ptr inside or at its end)
@@ -69,6 +76,10 @@ void install_fault_reporter();
 // --- streams.cpp --------------------------------------------------------------------------------
 
 bool is_capturing(cudaStream_t stream);
+// runs every stream's queued work (what cudaDeviceSynchronize and cudaFree wait for)
+void synchronize_device();
+// runs one stream's queued work (nullptr: the legacy default stream)
+void synchronize_stream(cudaStream_t stream);
 // marks the capture sequence of `stream` (every capturing stream when nullptr) as invalid, as
 // the driver does after a call that is illegal during capture
 void invalidate_capture(cudaStream_t stream);

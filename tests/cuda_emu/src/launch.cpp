@@ -64,10 +64,21 @@ cudaError_t set_func_attribute(const void* kernel, cudaFuncAttribute attr, int v
   return record_error(cudaErrorInvalidValue);
 }
 
+cudaError_t get_func_attributes(cudaFuncAttributes* attr, const void* kernel) {
+  if (!attr) return record_error(cudaErrorInvalidValue);
+  if (!kernel) return record_error(cudaErrorInvalidDeviceFunction);
+  *attr = cudaFuncAttributes{};
+  attr->maxThreadsPerBlock = static_cast<int>(kMaxThreadsPerBlock);
+  attr->ptxVersion = attr->binaryVersion = 90;
+  attr->maxDynamicSharedSizeBytes = static_cast<int>(dynamic_smem_limit(kernel));
+  return cudaSuccess;
+}
+
 cudaError_t launch(const cudaLaunchConfig_t* config, const void* kernel, const char* signature,
                    size_t param_bytes, StreamOp body) {
   if (!config) return record_error(cudaErrorInvalidValue);
   if (!kernel) return record_error(cudaErrorInvalidDeviceFunction);
+  if (const cudaError_t e = require_device()) return e;
   // warns "launch of <kernel> with grid ..., block ...: <problem>" (built only on failure)
   const auto refuse = [&](const std::string& problem, cudaError_t error) {
     warn("launch of " + kernel_text(signature) + " with grid " + dims_text(config->gridDim) +

@@ -3,6 +3,8 @@
 // fixed capacity, which makes cudaMemGetInfo (and "does it fit" checks) deterministic.
 #include <cstring>
 #include <map>
+#include <memory>
+#include <vector>
 #include <mutex>
 #include <sstream>
 
@@ -44,6 +46,7 @@ bool inside(Kind kind, const void* ptr, size_t bytes) {
 cudaError_t allocate(void** ptr, size_t bytes, Kind kind) {
   if (!ptr) return record_error(cudaErrorInvalidValue);
   *ptr = nullptr;
+  if (const cudaError_t e = require_device()) return e;
   if (strict_capture_active()) {
     invalidate_capture(nullptr);
     return record_error(cudaErrorStreamCaptureUnsupported);
@@ -70,6 +73,7 @@ cudaError_t allocate(void** ptr, size_t bytes, Kind kind) {
 
 cudaError_t release(void* ptr, Kind kind) {
   if (!ptr) return cudaSuccess;
+  synchronize_device();  // cudaFree and cudaFreeHost wait for all work, as on a GPU
   size_t bytes = 0;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -205,6 +209,7 @@ cudaError_t cudaFreeHost(void* ptr) {
 
 cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
   if (!free_bytes || !total_bytes) return record_error(cudaErrorInvalidValue);
+  if (const cudaError_t e = cuda_emu::require_device()) return e;
   std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
   *total_bytes = cuda_emu::kDeviceBytes;
   *free_bytes = cuda_emu::kDeviceBytes - cuda_emu::g_device_in_use;
@@ -228,7 +233,25 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
                     cuda_emu::describe(src, bytes) +
                     " overlap (CUDA defines no result for overlapping copies)");
   }
-  return cuda_emu::submit(stream, [dst, src, bytes] { std::memcpy(dst, src, bytes); });
+  // Pageable host memory is staged when the copy is enqueued (the host may reuse it at once);
+  // device and pinned memory are read when the copy runs. A copy into pageable memory returns
+  // only once it has run.
+  const bool pageable_src = !cuda_emu::is_device_range(src, bytes) &&
+                            !cuda_emu::is_pinned_range(src, bytes);
+  const bool pageable_dst = !cuda_emu::is_device_range(dst, bytes) &&
+                            !cuda_emu::is_pinned_range(dst, bytes);
+  cudaError_t e = cudaSuccess;
+  if (pageable_src && !cuda_emu::is_capturing(stream)) {
+    auto staged = std::make_shared<std::vector<unsigned char>>(
+        static_cast<const unsigned char*>(src), static_cast<const unsigned char*>(src) + bytes);
+    e = cuda_emu::submit(stream, [dst, staged] { std::memcpy(dst, staged->data(), staged->size()); });
+  } else {
+    e = cuda_emu::submit(stream, [dst, src, bytes] { std::memcpy(dst, src, bytes); });
+  }
+  if (e == cudaSuccess && pageable_dst && !cuda_emu::is_capturing(stream)) {
+    cuda_emu::synchronize_stream(stream);
+  }
+  return e;
 }
 
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
@@ -236,7 +259,16 @@ cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind 
     cuda_emu::invalidate_capture(nullptr);
     return record_error(cudaErrorStreamCaptureUnsupported);
   }
-  return cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
+  // the legacy stream's earlier work first; then a copy from pageable memory to the device
+  // returns once staged (its DMA may still be in flight: it is ordered on the legacy stream
+  // only), any other copy once done
+  cuda_emu::synchronize_stream(nullptr);
+  const cudaError_t e = cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
+  const bool staged_to_device = cuda_emu::is_device_range(dst, bytes) &&
+                                !cuda_emu::is_device_range(src, bytes) &&
+                                !cuda_emu::is_pinned_range(src, bytes);
+  if (e == cudaSuccess && !staged_to_device) cuda_emu::synchronize_stream(nullptr);
+  return e;
 }
 
 cudaError_t cudaMemsetAsync(void* ptr, int value, size_t bytes, cudaStream_t stream) {

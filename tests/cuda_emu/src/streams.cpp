@@ -1,9 +1,16 @@
-// Streams, events, stream capture and graphs. Work runs synchronously when submitted, so a
-// stream is only a handle plus its capture state: while capturing, submitted work is recorded
-// (closures holding the launch's arguments by value, pointers read at replay) instead of run; a
-// graph replays its closures in submission order. Calls that CUDA forbids during capture fail
+// Streams, events, stream capture and graphs. Submitted work is queued on its stream and runs
+// as late as CUDA allows: when the host waits for it (stream, event or device synchronisation, a
+// synchronous copy to the host, cudaFree), or when a stream that must follow it gets work (the
+// legacy default stream and blocking streams order themselves after each other). So a host that
+// reads an asynchronous result without synchronising, rewrites pinned memory an enqueued copy
+// has not read yet, or orders a non-blocking stream after legacy-stream work it never waited for,
+// sees stale or poisoned data here as it could on a GPU. While capturing, submitted work is
+// recorded (closures holding the launch's arguments by value, pointers read at replay) instead;
+// a graph replays its closures in submission order. Calls that CUDA forbids during capture fail
 // here too and invalidate the capture, so a backend that would break under capture breaks here.
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -18,6 +25,8 @@ struct CUstream_st {
   bool invalidated = false;
   cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal;
   std::vector<cuda_emu::StreamOp> recorded;
+  std::deque<cuda_emu::StreamOp> pending;  // submitted, not run yet
+  uint64_t submitted = 0, completed = 0;   // work items ever enqueued, ever run
 };
 
 struct CUgraph_st {
@@ -29,8 +38,10 @@ struct CUgraphExec_st {
 };
 
 struct CUevent_st {
-  bool recorded = false;
+  bool recorded = false;  // the recording work item has run
   std::chrono::steady_clock::time_point time;
+  CUstream_st* stream = nullptr;  // where it was last recorded, and as which work item
+  uint64_t sequence = 0;
 };
 
 namespace cuda_emu {
@@ -38,6 +49,7 @@ namespace cuda_emu {
 namespace {
 
 std::mutex g_mutex;
+CUstream_st g_legacy;  // the legacy default stream (handle nullptr)
 std::set<cudaStream_t> g_streams;
 std::set<cudaEvent_t> g_events;
 std::set<cudaGraph_t> g_graphs;
@@ -95,7 +107,65 @@ cudaError_t check_legacy_stream_use(const char* what) {
   return cudaSuccess;
 }
 
+// appends work to a stream's queue; returns its sequence number
+uint64_t enqueue(CUstream_st* s, StreamOp op) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  s->pending.push_back(std::move(op));
+  return ++s->submitted;
+}
+
+// runs the stream's queued work, in order, up to work item `sequence`
+void run_until(CUstream_st* s, uint64_t sequence) {
+  for (;;) {
+    StreamOp op;
+    {
+      std::lock_guard<std::mutex> lock(g_mutex);
+      if (s->completed >= sequence || s->pending.empty()) return;
+      op = std::move(s->pending.front());
+      s->pending.pop_front();
+    }
+    op();
+    std::lock_guard<std::mutex> lock(g_mutex);
+    ++s->completed;
+  }
+}
+
+void drain(CUstream_st* s) {
+  run_until(s, UINT64_MAX);
+}
+
+std::vector<cudaStream_t> live_streams(bool blocking_only) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  std::vector<cudaStream_t> out;
+  for (cudaStream_t s : g_streams) {
+    if (!blocking_only || !(s->flags & cudaStreamNonBlocking)) out.push_back(s);
+  }
+  return out;
+}
+
+// the stream work of `stream` goes to; the legacy default stream first waits for every blocking
+// stream's earlier work, and a blocking stream for the legacy stream's
+CUstream_st* ordered_target(cudaStream_t stream) {
+  if (stream == nullptr) {
+    for (cudaStream_t s : live_streams(true))
+      drain(s);
+    return &g_legacy;
+  }
+  if (!(stream->flags & cudaStreamNonBlocking)) drain(&g_legacy);
+  return stream;
+}
+
 }  // namespace
+
+void synchronize_device() {
+  drain(&g_legacy);
+  for (cudaStream_t s : live_streams(false))
+    drain(s);
+}
+
+void synchronize_stream(cudaStream_t stream) {
+  drain(stream ? stream : &g_legacy);
+}
 
 bool is_capturing(cudaStream_t stream) {
   return stream && live(g_streams, stream) && stream->capturing;
@@ -119,16 +189,15 @@ bool strict_capture_active() {
 cudaError_t submit(cudaStream_t stream, StreamOp op) {
   if (stream == nullptr) {
     if (const cudaError_t e = check_legacy_stream_use("work")) return e;
-    op();
-    return cudaSuccess;
+  } else {
+    if (!live(g_streams, stream)) return record_error(cudaErrorInvalidResourceHandle);
+    if (stream->capturing) {
+      if (stream->invalidated) return record_error(cudaErrorStreamCaptureInvalidated);
+      stream->recorded.push_back(std::move(op));
+      return cudaSuccess;
+    }
   }
-  if (!live(g_streams, stream)) return record_error(cudaErrorInvalidResourceHandle);
-  if (stream->capturing) {
-    if (stream->invalidated) return record_error(cudaErrorStreamCaptureInvalidated);
-    stream->recorded.push_back(std::move(op));
-    return cudaSuccess;
-  }
-  op();
+  enqueue(ordered_target(stream), std::move(op));
   return cudaSuccess;
 }
 
@@ -138,6 +207,7 @@ using cuda_emu::record_error;
 
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) {
   if (!stream || (flags & ~cudaStreamNonBlocking)) return record_error(cudaErrorInvalidValue);
+  if (const cudaError_t e = cuda_emu::require_device()) return e;
   auto* created = new CUstream_st;
   created->flags = flags;
   *stream = cuda_emu::register_handle(cuda_emu::g_streams, created);
@@ -149,11 +219,23 @@ cudaError_t cudaStreamCreate(cudaStream_t* stream) {
 }
 
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+  // CUDA lets enqueued work finish after the call; running it first is the same for the host
+  if (stream && cuda_emu::live(cuda_emu::g_streams, stream)) {
+    cuda_emu::drain(stream);
+    std::lock_guard<std::mutex> lock(cuda_emu::g_mutex);
+    for (cudaEvent_t e : cuda_emu::g_events) {
+      if (e->stream == stream) e->stream = nullptr;  // its work has run
+    }
+  }
   return cuda_emu::destroy_handle(cuda_emu::g_streams, stream);
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
-  if (stream == nullptr) return cuda_emu::check_legacy_stream_use("cudaStreamSynchronize");
+  if (stream == nullptr) {
+    if (const cudaError_t e = cuda_emu::check_legacy_stream_use("cudaStreamSynchronize")) return e;
+    cuda_emu::drain(&cuda_emu::g_legacy);
+    return cudaSuccess;
+  }
   if (!cuda_emu::live(cuda_emu::g_streams, stream)) {
     return record_error(cudaErrorInvalidResourceHandle);
   }
@@ -162,7 +244,8 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
     cuda_emu::invalidate_capture(stream);
     return record_error(cudaErrorStreamCaptureUnsupported);
   }
-  return cudaSuccess;  // its work has already run
+  cuda_emu::drain(stream);
+  return cudaSuccess;
 }
 
 cudaError_t cudaDeviceSynchronize() {
@@ -171,6 +254,7 @@ cudaError_t cudaDeviceSynchronize() {
     cuda_emu::invalidate_capture(nullptr);
     return record_error(cudaErrorStreamCaptureUnsupported);
   }
+  cuda_emu::synchronize_device();
   return cudaSuccess;
 }
 
@@ -235,11 +319,21 @@ cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
 
 cudaError_t cudaEventCreate(cudaEvent_t* event) {
   if (!event) return record_error(cudaErrorInvalidValue);
+  if (const cudaError_t e = cuda_emu::require_device()) return e;
   *event = cuda_emu::register_handle(cuda_emu::g_events, new CUevent_st);
   return cudaSuccess;
 }
 
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int flags) {
+  if (flags & ~(cudaEventDisableTiming)) return record_error(cudaErrorInvalidValue);
+  return cudaEventCreate(event);
+}
+
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  // the recording work item still queued writes to the event: let it run first
+  if (cuda_emu::live(cuda_emu::g_events, event) && event->stream) {
+    cuda_emu::run_until(event->stream, event->sequence);
+  }
   return cuda_emu::destroy_handle(cuda_emu::g_events, event);
 }
 
@@ -247,25 +341,38 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   if (!cuda_emu::live(cuda_emu::g_events, event)) {
     return record_error(cudaErrorInvalidResourceHandle);
   }
-  return cuda_emu::submit(stream, [event] {
+  auto mark = [event] {
     event->recorded = true;
     event->time = std::chrono::steady_clock::now();
-  });
+  };
+  if (stream != nullptr && cuda_emu::is_capturing(stream)) return cuda_emu::submit(stream, mark);
+  if (stream == nullptr) {
+    if (const cudaError_t e = cuda_emu::check_legacy_stream_use("cudaEventRecord")) return e;
+  } else if (!cuda_emu::live(cuda_emu::g_streams, stream)) {
+    return record_error(cudaErrorInvalidResourceHandle);
+  }
+  CUstream_st* target = cuda_emu::ordered_target(stream);
+  event->recorded = false;
+  event->stream = target;
+  event->sequence = cuda_emu::enqueue(target, mark);
+  return cudaSuccess;
 }
 
 cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   if (!cuda_emu::live(cuda_emu::g_events, event)) {
     return record_error(cudaErrorInvalidResourceHandle);
   }
+  // an event never recorded counts as complete, as in CUDA
+  if (event->stream) cuda_emu::run_until(event->stream, event->sequence);
   return cudaSuccess;
 }
 
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (!ms) return record_error(cudaErrorInvalidValue);
-  if (!cuda_emu::live(cuda_emu::g_events, start) || !cuda_emu::live(cuda_emu::g_events, end) ||
-      !start->recorded || !end->recorded) {
+  if (!cuda_emu::live(cuda_emu::g_events, start) || !cuda_emu::live(cuda_emu::g_events, end)) {
     return record_error(cudaErrorInvalidResourceHandle);
   }
+  if (!start->recorded || !end->recorded) return record_error(cudaErrorNotReady);
   *ms = std::chrono::duration<float, std::milli>(end->time - start->time).count();
   return cudaSuccess;
 }

@@ -19,6 +19,7 @@ using StreamOp = std::function<void()>;
 cudaError_t launch(const cudaLaunchConfig_t* config, const void* kernel, const char* signature,
                    size_t param_bytes, StreamOp body);
 cudaError_t set_func_attribute(const void* kernel, cudaFuncAttribute attr, int value);
+cudaError_t get_func_attributes(cudaFuncAttributes* attr, const void* kernel);
 
 // runs `op` now, or appends it to the stream's graph while the stream is capturing
 cudaError_t submit(cudaStream_t stream, StreamOp op);
@@ -60,4 +61,9 @@ cudaError_t cudaLaunchKernelEx(const cudaLaunchConfig_t* config, void (*kernel)(
 template <class T>
 cudaError_t cudaFuncSetAttribute(T* kernel, cudaFuncAttribute attr, int value) {
   return cuda_emu::set_func_attribute(reinterpret_cast<const void*>(kernel), attr, value);
+}
+
+template <class T>
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attr, T* kernel) {
+  return cuda_emu::get_func_attributes(attr, reinterpret_cast<const void*>(kernel));
 }

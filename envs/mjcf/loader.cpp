@@ -1,0 +1,208 @@
+// MJCF loader: parse, compile, pack into the float Model.
+#include "envs/mjcf/loader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "envs/mjcf/compile.hpp"
+#include "envs/mjcf/parse.hpp"
+
+namespace stampede {
+
+namespace {
+
+// every value must fit the engine's float: huge inputs become errors, not infinities
+Real real(double v, const char* field) {
+  if (!std::isfinite(v) || std::abs(v) > static_cast<double>(std::numeric_limits<Real>::max()))
+    throw MjcfError(std::string("compiled ") + field + " = " + std::to_string(v) +
+                    " is out of the engine's float range");
+  return static_cast<Real>(v);
+}
+
+template <size_t N, size_t M>
+void put(Real (&dst)[N], const std::array<double, M>& src, const char* field) {
+  static_assert(N <= M);
+  for (size_t k = 0; k < N; ++k)
+    dst[k] = real(src[k], field);
+}
+
+void check_capacity(const std::string& model, const char* what, int n, int cap) {
+  if (n > cap)
+    throw MjcfError(model + ": " + std::to_string(n) + " " + what +
+                    " exceed the engine's capacity of " + std::to_string(cap));
+}
+
+}  // namespace
+
+int mjcf_find(const std::vector<std::string>& list, std::string_view name) {
+  auto it = std::find(list.begin(), list.end(), name);
+  return it == list.end() ? -1 : static_cast<int>(it - list.begin());
+}
+
+CompiledMjcf compile_mjcf_string(const std::string& xml, const std::string& source) {
+  return compile_mjcf(parse_mjcf(xml, source));
+}
+
+CompiledMjcf compile_mjcf_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw MjcfError(path + ": cannot open MJCF file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return compile_mjcf_string(ss.str(), path);
+}
+
+namespace {
+
+void pack_options(const CompiledMjcf& c, Model& m) {
+  const MjcfOptionSpec& o = c.opt;
+  m.opt.timestep = real(o.timestep, "timestep");
+  put(m.opt.gravity, std::array<double, 3>{o.gravity[0], o.gravity[1], o.gravity[2]}, "gravity");
+  put(m.opt.wind, std::array<double, 3>{o.wind[0], o.wind[1], o.wind[2]}, "wind");
+  m.opt.density = real(o.density, "density");
+  m.opt.viscosity = real(o.viscosity, "viscosity");
+  m.opt.impratio = real(o.impratio, "impratio");
+  m.opt.tolerance = real(o.tolerance, "tolerance");
+  m.opt.ls_tolerance = real(o.ls_tolerance, "ls_tolerance");
+  m.opt.iterations = o.iterations;
+  m.opt.ls_iterations = o.ls_iterations;
+  m.opt.integrator = o.integrator;
+  m.opt.solver = o.solver;
+  m.opt.cone = o.cone;
+  m.opt.disableflags = o.disableflags;
+  m.stat_meaninertia = real(c.stat_meaninertia, "stat_meaninertia");
+}
+
+void pack_bodies(const CompiledMjcf& c, Model& m) {
+  for (int i = 0; i < c.nbody(); ++i) {
+    m.body_parentid[i] = c.body_parentid[i];
+    m.body_rootid[i] = c.body_rootid[i];
+    m.body_weldid[i] = c.body_weldid[i];
+    m.body_jntnum[i] = c.body_jntnum[i];
+    m.body_jntadr[i] = c.body_jntadr[i];
+    m.body_dofnum[i] = c.body_dofnum[i];
+    m.body_dofadr[i] = c.body_dofadr[i];
+    put(m.body_pos[i], c.body_pos[i], "body_pos");
+    put(m.body_quat[i], c.body_quat[i], "body_quat");
+    put(m.body_ipos[i], c.body_ipos[i], "body_ipos");
+    put(m.body_iquat[i], c.body_iquat[i], "body_iquat");
+    m.body_mass[i] = real(c.body_mass[i], "body_mass");
+    put(m.body_inertia[i], c.body_inertia[i], "body_inertia");
+    put(m.body_invweight0[i], c.body_invweight0[i], "body_invweight0");
+  }
+}
+
+// joints and the degrees of freedom they create
+void pack_joints(const CompiledMjcf& c, Model& m) {
+  for (int j = 0; j < c.njnt(); ++j) {
+    m.jnt_type[j] = c.jnt_type[j];
+    m.jnt_qposadr[j] = c.jnt_qposadr[j];
+    m.jnt_dofadr[j] = c.jnt_dofadr[j];
+    m.jnt_bodyid[j] = c.jnt_bodyid[j];
+    m.jnt_limited[j] = c.jnt_limited[j];
+    put(m.jnt_pos[j], c.jnt_pos[j], "jnt_pos");
+    put(m.jnt_axis[j], c.jnt_axis[j], "jnt_axis");
+    put(m.jnt_range[j], c.jnt_range[j], "jnt_range");
+    m.jnt_margin[j] = real(c.jnt_margin[j], "jnt_margin");
+    put(m.jnt_solref[j], c.jnt_solref[j], "jnt_solref");
+    put(m.jnt_solimp[j], c.jnt_solimp[j], "jnt_solimp");
+    m.jnt_stiffness[j] = real(c.jnt_stiffness[j], "jnt_stiffness");
+  }
+  for (int d = 0; d < c.nv; ++d) {
+    m.dof_bodyid[d] = c.dof_bodyid[d];
+    m.dof_jntid[d] = c.dof_jntid[d];
+    m.dof_parentid[d] = c.dof_parentid[d];
+    m.dof_armature[d] = real(c.dof_armature[d], "dof_armature");
+    m.dof_damping[d] = real(c.dof_damping[d], "dof_damping");
+    m.dof_invweight0[d] = real(c.dof_invweight0[d], "dof_invweight0");
+  }
+}
+
+void pack_geoms_and_sites(const CompiledMjcf& c, Model& m) {
+  for (int g = 0; g < c.ngeom(); ++g) {
+    m.geom_type[g] = c.geom_type[g];
+    m.geom_bodyid[g] = c.geom_bodyid[g];
+    m.geom_contype[g] = c.geom_contype[g];
+    m.geom_conaffinity[g] = c.geom_conaffinity[g];
+    m.geom_condim[g] = c.geom_condim[g];
+    m.geom_priority[g] = c.geom_priority[g];
+    put(m.geom_size[g], c.geom_size[g], "geom_size");
+    m.geom_rbound[g] = real(c.geom_rbound[g], "geom_rbound");
+    put(m.geom_pos[g], c.geom_pos[g], "geom_pos");
+    put(m.geom_quat[g], c.geom_quat[g], "geom_quat");
+    put(m.geom_friction[g], c.geom_friction[g], "geom_friction");
+    m.geom_solmix[g] = real(c.geom_solmix[g], "geom_solmix");
+    put(m.geom_solref[g], c.geom_solref[g], "geom_solref");
+    put(m.geom_solimp[g], c.geom_solimp[g], "geom_solimp");
+    m.geom_margin[g] = real(c.geom_margin[g], "geom_margin");
+    m.geom_gap[g] = real(c.geom_gap[g], "geom_gap");
+  }
+  for (int s = 0; s < c.nsite(); ++s) {
+    m.site_bodyid[s] = c.site_bodyid[s];
+    put(m.site_pos[s], c.site_pos[s], "site_pos");
+    put(m.site_quat[s], c.site_quat[s], "site_quat");
+  }
+}
+
+// actuators and the reference configurations
+void pack_actuators(const CompiledMjcf& c, Model& m) {
+  for (int a = 0; a < c.nu(); ++a) {
+    m.actuator_trnid[a] = c.actuator_trnid[a];
+    m.actuator_ctrllimited[a] = c.actuator_ctrllimited[a];
+    m.actuator_gear[a] = real(c.actuator_gear[a][0], "actuator_gear");
+    put(m.actuator_ctrlrange[a], c.actuator_ctrlrange[a], "actuator_ctrlrange");
+  }
+  for (int q = 0; q < c.nq; ++q) {
+    m.qpos0[q] = real(c.qpos0[q], "qpos0");
+    m.qpos_spring[q] = real(c.qpos_spring[q], "qpos_spring");
+  }
+}
+
+}  // namespace
+
+Model pack_model(const CompiledMjcf& c, MjcfNames* names) {
+  const std::string& id = c.model_name.empty() ? std::string("model") : c.model_name;
+  check_capacity(id, "bodies", c.nbody(), kMaxBodies);
+  check_capacity(id, "joints", c.njnt(), kMaxJoints);
+  check_capacity(id, "dofs", c.nv, kMaxDofs);
+  check_capacity(id, "qpos", c.nq, kMaxQpos);
+  check_capacity(id, "geoms", c.ngeom(), kMaxGeoms);
+  check_capacity(id, "sites", c.nsite(), kMaxSites);
+  check_capacity(id, "actuators", c.nu(), kMaxActuators);
+
+  Model m{};
+  m.nq = c.nq;
+  m.nv = c.nv;
+  m.nu = c.nu();
+  m.nbody = c.nbody();
+  m.njnt = c.njnt();
+  m.ngeom = c.ngeom();
+  m.nsite = c.nsite();
+
+  pack_options(c, m);
+  pack_bodies(c, m);
+  pack_joints(c, m);
+  pack_geoms_and_sites(c, m);
+  pack_actuators(c, m);
+  if (names) {
+    names->model = c.model_name;
+    names->body = c.body_name;
+    names->joint = c.jnt_name;
+    names->geom = c.geom_name;
+    names->site = c.site_name;
+    names->actuator = c.actuator_name;
+  }
+  return m;
+}
+
+Model load_mjcf_string(const std::string& xml, MjcfNames* names, const std::string& source) {
+  return pack_model(compile_mjcf_string(xml, source), names);
+}
+
+Model load_mjcf_file(const std::string& path, MjcfNames* names) {
+  return pack_model(compile_mjcf_file(path), names);
+}
+
+}  // namespace stampede
