@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -127,6 +129,63 @@ TEST_F(BackendTest, SaveLoadRoundTripContinuesIdentically) {
   EXPECT_TRUE(same_bits(a.save_state(), b.save_state()));
 }
 
+// The update kernels' shared-memory limit is an attribute of the kernel, shared by every
+// backend of the process: building a backend with a small network after one with a wide network
+// must not narrow it for the wide one (sweeps and tests hold several backends at once).
+TEST_F(BackendTest, TwoBackendsOfDifferentShapesRunSideBySide) {
+  TrainConfig wide = small_config("cartpole", 64, 16);
+  wide.actor_hidden = wide.critic_hidden = {128, 128};  // a fused block needs > 48 KB
+  TrainConfig narrow = small_config("pendulum", 16, 4);
+  narrow.actor_hidden = narrow.critic_hidden = {8};
+  narrow.minibatch_size = 16;  // a 64-byte advantage cache
+  const IterationControl ctl{0, wide.learning_rate};
+  CudaBackend reference(wide);
+  const IterationStats expected = reference.run_iteration(ctl);
+
+  CudaBackend a(wide);
+  CudaBackend b(narrow);
+  IterationStats got;
+  ASSERT_NO_THROW(got = a.run_iteration(ctl));
+  EXPECT_EQ(std::memcmp(&got, &expected, sizeof(got)), 0);
+  EXPECT_TRUE(same_bits(a.save_state(), reference.save_state()));
+  EXPECT_NO_THROW(b.run_iteration(IterationControl{0, narrow.learning_rate}));
+}
+
+// A MuJoCo task's model reaches the device on the backend's own stream, so the first env step
+// (nothing synchronises the host in between) reads the uploaded model, not the memory before it
+TEST_F(BackendTest, FirstMujocoStepAfterConstructionSeesTheModel) {
+  TrainConfig c = small_config("inverted_double_pendulum", 16, 8);
+  std::unique_ptr<Backend> cpu = make_cpu_backend(c);
+  CudaBackend gpu(c);
+  cpu->run_iteration(IterationControl{0, c.learning_rate});
+  gpu.run_iteration(IterationControl{0, c.learning_rate});
+  const TrainState a = cpu->save_state(), b = gpu.save_state();
+  EXPECT_EQ(b.episode_length, a.episode_length);
+  EXPECT_LE(rel_error(b.env_state, a.env_state), 1e-4);
+}
+
+// begin_iteration rewrites the pinned buffer its counters are copied from; the copy reads it
+// when it runs, so iterations enqueued back to back (no host synchronisation in between) must
+// each see their own iteration, step and learning rate
+TEST_F(BackendTest, IterationsQueuedBackToBackKeepTheirOwnCounters) {
+  TrainConfig c = small_config("pendulum", 32, 8);
+  const IterationControl first{0, 3e-3f}, second{1, 1e-3f};
+  CudaBackend queued(c), stepped(c);
+  for (const IterationControl& ctl : {first, second}) {
+    queued.begin_iteration(ctl);
+    queued.rollout();
+    queued.advantages();
+    queued.update();
+    queued.finish_iteration();
+    queued.end_iteration();
+  }
+  const IterationStats q = queued.read_stats();
+  stepped.run_iteration(first);
+  const IterationStats s = stepped.run_iteration(second);
+  EXPECT_EQ(std::memcmp(&q, &s, sizeof(q)), 0);
+  EXPECT_TRUE(same_bits(queued.save_state(), stepped.save_state()));
+}
+
 TEST_F(BackendTest, TooManyEnvsIsAUsageErrorNamingMemory) {
   TrainConfig c = small_config("cartpole", 4000000, 500);
   c.minibatch_size = 1 << 20;
@@ -137,6 +196,28 @@ TEST_F(BackendTest, TooManyEnvsIsAUsageErrorNamingMemory) {
     EXPECT_NE(std::string(e.what()).find("GiB of device memory"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("4000000 envs"), std::string::npos) << e.what();
   }
+}
+
+// Without a usable device a directly constructed backend is a UsageError (exit code 2 from the
+// command line), not a raw CUDA error from whichever CUDA call came first. A fresh process
+// (threadsafe death test) with CUDA_VISIBLE_DEVICES empty has no device, GPU or not.
+TEST(BackendWithoutDevice, ConstructionIsAUsageError) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("CUDA_VISIBLE_DEVICES", "", 1);
+        try {
+          CudaBackend b(small_config("cartpole", 8, 8));
+        } catch (const UsageError& e) {
+          std::fprintf(stderr, "%s\n", e.what());
+          std::exit(std::string(e.what()).find("--device cuda was asked for") == 0 ? 0 : 3);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "not a UsageError: %s\n", e.what());
+          std::exit(1);
+        }
+        std::exit(2);
+      },
+      ::testing::ExitedWithCode(0), "--device cuda was asked for");
 }
 
 TEST_F(BackendTest, CartPoleTrainsTo475OnGpu) {

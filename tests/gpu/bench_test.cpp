@@ -47,11 +47,13 @@ TEST_F(GpuBenchTest, EveryFigureIsMeasuredAndWritten) {
     EXPECT_GT(row["env_infer_sps"].get<double>(), 0.0) << row;
     EXPECT_GT(row["train_sps"].get<double>(), 0.0) << row;
   }
-  // width 32: fused and cuBLAS; width 160: cuBLAS only
-  ASSERT_EQ(j["update"].size(), 3u);
+  // width 32: fused and cuBLAS (both math modes); width 160: cuBLAS only
+  ASSERT_EQ(j["update"].size(), 5u);
   EXPECT_EQ(j["update"][0]["path"], "fused");
   EXPECT_EQ(j["update"][1]["path"], "cublas");
-  EXPECT_EQ(j["update"][2]["path"], "cublas");
+  EXPECT_EQ(j["update"][2]["path"], "cublas-pedantic");
+  EXPECT_EQ(j["update"][3]["path"], "cublas");
+  EXPECT_EQ(j["update"][4]["path"], "cublas-pedantic");
   for (const auto& row : j["update"])
     EXPECT_GT(row["ns_per_sample"].get<double>(), 0.0) << row;
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cub/device/device_radix_sort.cuh>
 #include <limits>
 #include <vector>
@@ -77,6 +78,7 @@ TEST(EmuApi, CaptureRecordsWorkThatGraphLaunchesReplay) {
   cudaGraphDestroy(graph);
   pinned[0] = 5.0f;  // read at replay
   ASSERT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
+  ASSERT_EQ(cudaStreamSynchronize(s), cudaSuccess);  // the legacy stream does not wait for s
   EXPECT_EQ(download(d, 32)[0], 7.0f);
   EXPECT_EQ(download(d, 32)[1], 3.0f);
 
@@ -119,7 +121,71 @@ TEST(EmuApi, LegacyStreamSynchronizeDuringBlockingCaptureIsRefused) {
   cudaGetLastError();
 }
 
+// Work runs as late as CUDA allows, so the orderings a GPU does not promise do not hold here
+// either: a non-blocking stream ignores the legacy stream, pinned memory is read when a copy
+// runs, pageable memory when it is enqueued.
+TEST(EmuApi, StreamWorkRunsOnlyWhenSomethingWaitsForIt) {
+  cudaStream_t s = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+  float* d = device_alloc<float>(4);
+  float* out = device_alloc<float>(4);
+  std::vector<float> host = {1.0f, 2.0f, 3.0f, 4.0f};
+  // a pageable copy to the device returns once staged; it lands when the legacy stream runs
+  ASSERT_EQ(cudaMemcpy(d, host.data(), 16, cudaMemcpyHostToDevice), cudaSuccess);
+  host[0] = 9.0f;
+  // s does not wait for the legacy stream: it copies d before the data landed
+  ASSERT_EQ(cudaMemcpyAsync(out, d, 16, cudaMemcpyDeviceToDevice, s), cudaSuccess);
+  ASSERT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+  EXPECT_TRUE(std::isnan(download(out, 4)[0]));
+  EXPECT_EQ(download(d, 4)[0], 1.0f);  // the staged value, not the rewritten one
+
+  // pinned memory is read when the copy runs: rewriting it before then changes what lands
+  float* pinned = nullptr;
+  ASSERT_EQ(cudaMallocHost(&pinned, 16), cudaSuccess);
+  pinned[0] = 5.0f;
+  ASSERT_EQ(cudaMemcpyAsync(d, pinned, 4, cudaMemcpyHostToDevice, s), cudaSuccess);
+  pinned[0] = 6.0f;
+  ASSERT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+  EXPECT_EQ(download(d, 1)[0], 6.0f);
+  // an event recorded after the copy says when the buffer may be rewritten
+  cudaEvent_t copied = nullptr;
+  ASSERT_EQ(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming), cudaSuccess);
+  ASSERT_EQ(cudaMemcpyAsync(d, pinned, 4, cudaMemcpyHostToDevice, s), cudaSuccess);
+  ASSERT_EQ(cudaEventRecord(copied, s), cudaSuccess);
+  ASSERT_EQ(cudaEventSynchronize(copied), cudaSuccess);
+  pinned[0] = 7.0f;
+  ASSERT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+  EXPECT_EQ(download(d, 1)[0], 6.0f);
+
+  // a copy into pageable memory returns when done
+  std::vector<float> back(4, 0.0f);
+  ASSERT_EQ(cudaMemcpyAsync(back.data(), d, 16, cudaMemcpyDeviceToHost, s), cudaSuccess);
+  EXPECT_EQ(back[0], 6.0f);
+  EXPECT_EQ(cudaEventDestroy(copied), cudaSuccess);
+  cudaFreeHost(pinned);
+  cudaFree(d);
+  cudaFree(out);
+  cudaStreamDestroy(s);
+}
+
 using EmuApiDeathTest = ::testing::Test;
+
+// CUDA_VISIBLE_DEVICES, read when the runtime starts, hides the device as on a machine without
+// a GPU (a fresh process: the threadsafe death test re-executes the binary)
+TEST_F(EmuApiDeathTest, HiddenDeviceMeansNoDevice) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("CUDA_VISIBLE_DEVICES", "", 1);
+        int count = -1;
+        void* p = nullptr;
+        const bool none = cudaGetDeviceCount(&count) == cudaErrorNoDevice && count == 0 &&
+                          cudaMalloc(&p, 4) == cudaErrorNoDevice &&
+                          cudaMallocHost(&p, 4) == cudaErrorNoDevice;
+        std::exit(none ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
 
 // copies, GEMMs and sorts whose output aliases an input have no defined result on a GPU; the
 // emulation (memcpy, packed operands, sorting through temporaries) would hide that

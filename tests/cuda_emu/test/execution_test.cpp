@@ -31,7 +31,9 @@ cudaError_t launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem
   c.gridDim = grid;
   c.blockDim = block;
   c.dynamicSmemBytes = smem;
-  return cudaLaunchKernelEx(&c, kernel, args...);
+  // the grid runs when something waits for it: here, at once
+  const cudaError_t e = cudaLaunchKernelEx(&c, kernel, args...);
+  return e == cudaSuccess ? cudaDeviceSynchronize() : e;
 }
 
 __global__ void write_linear_index(int* out) {
