@@ -12,6 +12,7 @@ namespace stampede {
 namespace {
 
 CudaBackendHooks g_cuda_hooks;
+std::string g_cuda_load_problem;
 
 MlpShape make_mlp(int in, const std::vector<int>& hidden, int out) {
   MlpShape shape;
@@ -140,8 +141,14 @@ void register_cuda_backend(const CudaBackendHooks& hooks) {
   g_cuda_hooks = hooks;
 }
 
+void set_cuda_load_problem(const std::string& why) {
+  g_cuda_load_problem = why;
+}
+
 std::string cuda_unavailable_reason() {
-  if (!g_cuda_hooks.make) return "this build of stampede has no CUDA backend (nvcc was not found)";
+  if (!g_cuda_hooks.make) {
+    return g_cuda_load_problem.empty() ? "the CUDA backend is not loaded" : g_cuda_load_problem;
+  }
   return g_cuda_hooks.probe();
 }
 

@@ -57,8 +57,24 @@ class Backend {
 PolicyLayout make_policy_layout(const TrainConfig& config);
 
 // the act step's settings for `config` (layout, seed, normaliser switches, the task's action
-// bounds); each backend points its arrays (ActParams' pointers) into its own memory
+// bounds); each backend points them at its own arrays with act_params_on
 ActParams act_settings(const TrainConfig& config);
+
+// `settings` pointed at the arrays the act step reads and writes, in host or device memory: the
+// parameters, the observation statistics, the environments' observations, the rollout and the
+// actions the environments receive
+template <class Envs, class Rollout>
+ActParams act_params_on(ActParams settings, const float* params, const double* obs_mean,
+                        const double* obs_var, Envs& envs, Rollout& rollout, float* env_actions) {
+  settings.params = params;
+  settings.normalizer.mean = obs_mean;
+  settings.normalizer.var = obs_var;
+  settings.env_obs = array_data(envs.obs);
+  settings.final_obs = array_data(envs.final_obs);
+  settings.rollout = rollout_view(rollout);
+  settings.env_actions = env_actions;
+  return settings;
+}
 
 // the state a fresh run starts from: initialised parameters, reset environments; identical on
 // every backend, so CPU and GPU runs of one seed start from the same point
@@ -86,6 +102,8 @@ struct CudaBackendHooks {
   std::string (*probe)() = nullptr;
 };
 void register_cuda_backend(const CudaBackendHooks& hooks);
+// why the CUDA backend could not be registered (host/cuda_loader.hpp), for the reason below
+void set_cuda_load_problem(const std::string& why);
 std::string cuda_unavailable_reason();  // empty when the CUDA backend can run
 
 // resolves config.device (auto -> cuda when available) and builds the backend; throws UsageError

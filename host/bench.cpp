@@ -72,14 +72,8 @@ BenchRow cpu_throughput(const Env& env, const BenchOptions& o, int n) {
 
   RolloutBuffer rollout;  // one step's worth: the act step writes what training would keep
   rollout.resize(RolloutShape{1, n, layout.obs_dim, layout.act_dim, layout.head_dim()});
-  ActParams act = act_settings(config);
-  act.params = s.params.data();
-  act.normalizer.mean = s.obs_mean.data();
-  act.normalizer.var = s.obs_var.data();
-  act.env_obs = envs.obs.data();
-  act.final_obs = envs.final_obs.data();
-  act.rollout = rollout_view(rollout);
-  act.env_actions = actions.data();
+  const ActParams act = act_params_on(act_settings(config), s.params.data(), s.obs_mean.data(),
+                                      s.obs_var.data(), envs, rollout, actions.data());
   const double infer_s = timed_median(o, [&] {
     for (int k = 0; k < o.env_steps; ++k, ++step) {
       parallel_for(n, kPolicyEnvsPerThread, [&](int64_t i) {

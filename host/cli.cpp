@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "envs/tasks.hpp"
+#include "host/backend.hpp"
 #include "host/bench.hpp"
 #include "host/checkpoint.hpp"
 #include "host/cpu/parallel.hpp"
@@ -286,7 +287,12 @@ int run_envs(std::ostream& out) {
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"stampede: thousands of environments and PPO on one GPU (or the CPU)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("stampede ") + STAMPEDE_VERSION);
+  // the version, and which backends this process can use (and why not)
+  app.set_version_flag("--version", [] {
+    const std::string cuda = cuda_unavailable_reason();
+    return std::string("stampede ") + STAMPEDE_VERSION + "\ncpu backend: available\ncuda backend: " +
+           (cuda.empty() ? "available" : "unavailable: " + cuda);
+  });
 
   TrainFlags train_flags;
   CLI::App* train_cmd = app.add_subcommand("train", "train a policy with PPO");

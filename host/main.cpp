@@ -2,15 +2,10 @@
 #include <iostream>
 
 #include "host/cli.hpp"
-
-#if defined(STAMPEDE_HAVE_CUDA)
-#include "host/cuda/cuda_backend.hpp"
-#endif
+#include "host/cuda_loader.hpp"
 
 int main(int argc, char** argv) {
-#if defined(STAMPEDE_HAVE_CUDA)
-  stampede::register_cuda();
-#endif
+  stampede::load_cuda_backend();  // the CUDA backend, if this build has one and it loads
   try {
     return stampede::run_cli(argc, argv, std::cout, std::cerr);
   } catch (const std::exception& e) {

@@ -26,8 +26,9 @@ import mujoco
 import numpy as np
 
 from mujoco_export import GYMNASIUM_VERSION, MUJOCO_VERSION, export_model
+from task_list import tasks
 
-TASKS = ["inverted_pendulum", "inverted_double_pendulum", "reacher", "swimmer"]
+TASKS = [t.name for t in tasks() if t.mujoco]  # the task list's MuJoCo tasks (envs/tasks.hpp)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -66,7 +67,7 @@ def main():
   gym_assets = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
   for task in TASKS:
     gym = export_model(mujoco.MjModel.from_xml_path(os.path.join(gym_assets, task + ".xml")), True)
-    ours = export_model(mujoco.MjModel.from_xml_path(os.path.join(ROOT, "envs", "assets", task + ".xml")), True)
+    ours = export_model(mujoco.MjModel.from_xml_path(os.path.join(ROOT, "envs", "mujoco", "assets", task + ".xml")), True)
     assert same_physics(gym, ours), f"envs/mujoco/assets/{task}.xml compiles differently from Gymnasium's"
     write(args.out, "gym_" + task, f"gymnasium/envs/mujoco/assets/{task}.xml", gym)
     print(f"gym_{task}: nq={gym['nq']} nv={gym['nv']} nbody={gym['nbody']} (ours agree)")

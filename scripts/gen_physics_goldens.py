@@ -22,11 +22,11 @@ import mujoco
 import numpy as np
 
 from mujoco_export import GYMNASIUM_VERSION, MUJOCO_VERSION, arr, export_model, iarr
+from task_list import tasks
 
-ASSETS = ["inverted_pendulum", "inverted_double_pendulum", "reacher", "swimmer"]
-GYM_IDS = {"inverted_pendulum": "InvertedPendulum-v5",
-           "inverted_double_pendulum": "InvertedDoublePendulum-v5",
-           "reacher": "Reacher-v5", "swimmer": "Swimmer-v5"}
+# the MuJoCo tasks of the task list (envs/tasks.hpp), by asset name
+ASSETS = [t.name for t in tasks() if t.mujoco]
+GYM_IDS = {t.name: t.gym_id for t in tasks() if t.mujoco}
 # a model of our own for what the Gymnasium assets leave out: free and ball joints (with a ball
 # limit), springs with springref, limit margins, custom and direct-format solref/solimp, two
 # kinematic trees, an unlimited motor, and the Euler integrator with implicit damping

@@ -1,137 +1,146 @@
 #!/usr/bin/env bash
-# Everything a session with a lent GPU runs, in steps sized for the device tool's 10-minute calls,
-# so the device time goes to building, testing and measuring rather than setup.
+# A lent GPU's whole session as one device command (docs/gpu-session.md).
 #
-#   scripts/gpu_session.sh prepare   # here (has Debian's registry): download the -dev packages
-#                                    # the build needs into .deb/ (ignored by git)
-#   scripts/gpu_session.sh tests     # device call 1: unpack, build for sm_90, GPU tests, then the
-#                                    # kernel tests under compute-sanitizer (memcheck, racecheck)
-#   scripts/gpu_session.sh bench     # device call 2, while the machine is still warm (the build
-#                                    # is reused): bench, CartPole training, PyTorch peer
-#   scripts/gpu_session.sh profile   # device call 3: ncu on the fused update and the env step,
-#                                    # the Swimmer bench, the standard CartPole config
+#   scripts/gpu_session.sh prepare   # here, where Debian's registry is reachable (CI runs it too):
+#                                    # download the -dev packages the build needs into .deb/,
+#                                    # unpack them into the private prefix .deb/root and check
+#                                    # that CMake configures against that prefix alone
+#   scripts/gpu_session.sh run       # on the GPU machine (bare: nvcc, CMake, ninja, no registry):
+#                                    # build for sm_90, GPU tests, sanitizers, benchmarks
 #
-# With the device tool: run(command="scripts/gpu_session.sh tests", carry=[".deb"]), then at once
-# (a warm machine is released after ~30 s idle) the same with bench and profile. Each step writes at most six files
-# to $OUT (summary.txt first); copy the figures into bench/RESULTS.md with the device name, the
-# date and the commit. Every step bounds its commands with `timeout`, so a hang still leaves logs.
+# With the device tool: run(command="scripts/gpu_session.sh run", carry=[".deb"], timeout_s=540).
+# `run` writes to $OUT as it goes (at most 8 files, summary.txt first), so a run cut short still
+# returns what it measured. Every step has a time budget (seconds, enforced with `timeout`); the
+# budgets sum to 465 s, under the 8 minutes the session plans for:
+#
+#   step                                      budget
+#   unpack the .debs, configure                   30
+#   build stampede, its CUDA plugin, gpu_tests   170
+#   GPU test suites, one process each            120   (kernels 25, update 30, backend 50,
+#                                                        bench 15)
+#   compute-sanitizer memcheck, one test          30
+#   compute-sanitizer racecheck, one test         40
+#   bench: CartPole and Swimmer at 64K envs       50
+#   bench: PPO update per sample (fused, cuBLAS)  25
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libcli11-dev nlohmann-json3-dev libpugixml-dev libpugixml1v5 libgtest-dev libtbb-dev
-  libtbb12 libtbbmalloc2)
-out="${OUT:-gpu-results}"
-summary="$out/summary.txt"
-st=build-gpu/stampede
+  libtbb12 libtbbmalloc2 libtbbbind-2-5 libhwloc15)
+root="$PWD/.deb/root"
+arch_libs="$root/usr/lib/x86_64-linux-gnu"
+prefixes="$root/usr;$arch_libs/cmake;$root/usr/share/cmake;$root/usr/lib/cmake"
+
+unpack() {
+  rm -rf "$root"
+  mkdir -p "$root"
+  for deb in .deb/*.deb; do dpkg -x "$deb" "$root" || return 1; done
+}
 
 prepare() {
   mkdir -p .deb
-  (cd .deb && apt-get download "${packages[@]}")
-  ls -l .deb
-}
-
-header() {
-  mkdir -p "$out"
-  echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(date -u +%F)" |
-    tee "$summary"
-  (nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,driver_version \
-    --format=csv || echo "nvidia-smi failed: no GPU visible") 2>&1 | tee -a "$summary"
-}
-
-build() {
-  for deb in .deb/*.deb; do dpkg -x "$deb" /; done
-  ldconfig  # the unpacked shared libraries (libtbb) into the loader's cache
-  # the CPU emulation of CUDA is for machines without a GPU; it needs Boost, absent there
-  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
-    -DSTAMPEDE_BUILD_CUDA_EMULATION=OFF > "$out/build.log" 2>&1 &&
-    timeout 420 cmake --build build-gpu -j"$(nproc)" >> "$out/build.log" 2>&1
-  local rc=$?
-  echo "build exit $rc" | tee -a "$summary"
-  if [ $rc -ne 0 ]; then
-    grep -E "error|FAILED" "$out/build.log" | head -30
+  rm -f .deb/*.deb
+  # a machine whose package lists are stale or missing gets them once
+  (cd .deb && apt-get download -qq "${packages[@]}" 2>/dev/null) ||
+    { apt-get update -qq && (cd .deb && apt-get download -qq "${packages[@]}"); } || {
+    echo "prepare: apt-get download failed" >&2
+    exit 1
+  }
+  git rev-parse --short HEAD > .deb/commit 2>/dev/null || echo unknown > .deb/commit
+  unpack || exit 1
+  # a -dev package whose runtime library is missing leaves a dangling .so link
+  local dangling
+  dangling=$(find "$root" -name '*.so*' -xtype l)
+  if [ -n "$dangling" ]; then
+    echo "prepare: libraries missing from the .deb set: $dangling" >&2
     exit 1
   fi
-}
-
-tests() {
-  header
-  build
-  # GPU tests first: they are what only this machine can run
-  timeout 240 build-gpu/tests/gpu_tests 2>&1 | tee "$out/gpu_tests.log" | tail -30
-  grep -E "^\[  (PASSED|FAILED|SKIPPED) |tests ran|FAILED  \]" "$out/gpu_tests.log" >> "$summary"
-  # kernels under compute-sanitizer: out-of-bounds and misaligned accesses, then shared-memory
-  # races (the emulation used without a GPU can find neither)
-  local kernels='KernelTest.*:UpdateTest.*'
-  {
-    echo "== memcheck"
-    timeout 150 compute-sanitizer --tool memcheck --error-exitcode 9 \
-      build-gpu/tests/gpu_tests --gtest_filter="$kernels" 2>&1 | tail -25
-    echo "memcheck exit ${PIPESTATUS[0]}"
-    echo "== racecheck"
-    timeout 150 compute-sanitizer --tool racecheck --racecheck-report hazard --error-exitcode 9 \
-      build-gpu/tests/gpu_tests --gtest_filter='UpdateTest.*:KernelTest.Running*' 2>&1 | tail -25
-    echo "racecheck exit ${PIPESTATUS[0]}"
-  } > "$out/sanitizer.log" 2>&1
-  grep -E "exit|ERROR SUMMARY|RACECHECK SUMMARY" "$out/sanitizer.log" >> "$summary"
-  cat "$summary"
-}
-
-bench() {
-  header
-  build  # a no-op when the previous call's build is still there
-  timeout 300 $st bench --device cuda --env cartpole \
-    --num-envs 1024,4096,16384,65536,262144,1048576,4194304 \
-    --json "$out/bench_cartpole.json" 2>&1 | tee -a "$summary"
-  echo "== CartPole training, configs/cartpole_fast.toml, on the GPU" >> "$summary"
-  train_and_eval configs/cartpole_fast.toml fast
-  if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
-    echo "== PyTorch peer, same GPU" >> "$summary"
-    timeout 200 python3 bench/peers/compare.py --stampede $st >> "$summary" 2>&1
-  else
-    echo "torch with CUDA not available: peer comparison skipped" >> "$summary"
+  # configure with the prefix as the only place packages, headers and libraries may come from
+  # (the CUDA toolkit is the GPU machine's own, so this configure leaves CUDA out)
+  rm -rf build-prefix-check
+  cmake -S . -B build-prefix-check -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DSTAMPEDE_ENABLE_CUDA=OFF -DSTAMPEDE_BUILD_CUDA_EMULATION=OFF \
+    -DCMAKE_FIND_ROOT_PATH="$root" -DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=ONLY \
+    -DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY -DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY \
+    > build-prefix-check.log 2>&1
+  local rc=$?
+  if [ $rc -ne 0 ]; then
+    tail -30 build-prefix-check.log >&2
+    echo "prepare: CMake does not configure against the .deb set alone" >&2
+    exit 1
   fi
-  cat "$summary"
+  rm -rf build-prefix-check build-prefix-check.log
+  echo "prepare: $(ls .deb/*.deb | wc -l) packages in .deb/, configure against them: ok"
 }
 
-train_and_eval() {
-  timeout 90 $st train --device cuda --config "$1" --run-dir "build-gpu/run-$2" \
-    2>&1 | tail -3 >> "$summary"
-  timeout 30 $st eval "build-gpu/run-$2" --episodes 50 >> "$summary" 2>&1
+# --- on the GPU machine -------------------------------------------------------------------------
+
+out="${OUT:-gpu-results}"
+summary="$out/summary.txt"
+st=build-gpu/stampede
+gt=build-gpu/tests/gpu_tests
+
+note() { echo "$*" | tee -a "$summary"; }
+
+# `step NAME BUDGET COMMAND...`: runs the command under its budget, appends its output to
+# $out/NAME.log, and the exit status to the summary
+step() {
+  local name=$1 budget=$2
+  shift 2
+  local t0=$SECONDS
+  timeout "$budget" "$@" >> "$out/$name.log" 2>&1
+  local rc=$?
+  note "$name: exit $rc in $((SECONDS - t0)) s (budget $budget s)$([ $rc -eq 124 ] && echo ', TIMED OUT')"
+  return $rc
 }
 
-profile() {
-  header
-  build
-  if command -v ncu > /dev/null; then
-    # one launch each of the fused update (64 wide, 32K rows) and of the CartPole env step
-    timeout 150 ncu --kernel-name regex:fused_update --launch-skip 20 --launch-count 1 \
-      --section SpeedOfLight --section ComputeWorkloadAnalysis --section Occupancy \
-      --section MemoryWorkloadAnalysis \
-      $st bench --device cuda --skip-throughput --update-widths 64 --warmup 1 --repeats 1 \
-      > "$out/ncu.txt" 2>&1
-    timeout 150 ncu --kernel-name regex:env_step --launch-skip 50 --launch-count 1 \
-      --section SpeedOfLight --section MemoryWorkloadAnalysis \
-      $st bench --device cuda --skip-update --num-envs 1048576 --warmup 1 --repeats 1 \
-      >> "$out/ncu.txt" 2>&1
-    grep -E "Duration|Throughput|Achieved Occupancy|Registers Per|Shared Memory Config" \
-      "$out/ncu.txt" >> "$summary"
-  else
-    echo "ncu not found: no kernel profile" >> "$summary"
-  fi
-  timeout 90 $st bench --device cuda --env swimmer --num-envs 1024,16384,65536 --skip-update \
-    --json "$out/bench_swimmer.json" 2>&1 | tee -a "$summary"
-  echo "== CartPole training, configs/cartpole.toml (8 envs), on the GPU" >> "$summary"
-  train_and_eval configs/cartpole.toml standard
-  cat "$summary"
+run() {
+  mkdir -p "$out"
+  : > "$summary"
+  note "commit $(cat .deb/commit 2>/dev/null || echo unknown), $(date -u +%FT%TZ)"
+  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,driver_version \
+    --format=csv,noheader 2>&1 | tee -a "$summary"
+  nvcc --version | tail -1 | tee -a "$summary"
+
+  # dependencies from the private prefix; nothing is written outside the repository
+  step build 10 bash -c "$(declare -f unpack); root='$root'; unpack" || exit 1
+  export LD_LIBRARY_PATH="$arch_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  step build 20 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DSTAMPEDE_BUILD_CUDA_EMULATION=OFF \
+    -DCMAKE_PREFIX_PATH="$prefixes" || exit 1
+  step build 170 cmake --build build-gpu -j"$(nproc)" --target stampede stampede_cuda_plugin \
+    gpu_tests || { grep -E "error|FAILED" "$out/build.log" | head -20 >> "$summary"; exit 1; }
+  "$st" --version 2>&1 | tee -a "$summary"
+
+  # each suite in its own process, so a kernel fault cannot fail the suites after it
+  for suite in "KernelTest.*|25" "UpdateTest.*|30" "BackendTest.*:BackendWithoutDevice.*|50" \
+    "GpuBenchTest.*|15"; do
+    step tests "${suite#*|}" "$gt" --gtest_filter="${suite%|*}"
+    grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAILED  \]" "$out/tests.log" | tail -4 >> "$summary"
+  done
+
+  # out-of-bounds and misaligned accesses, then shared-memory races, on one small test each
+  step sanitizer 30 compute-sanitizer --tool memcheck --error-exitcode 9 \
+    "$gt" --gtest_filter=UpdateTest.FusedMinibatchGradientMatchesCpu
+  step sanitizer 40 compute-sanitizer --tool racecheck --racecheck-report hazard \
+    --error-exitcode 9 "$gt" --gtest_filter=UpdateTest.FusedGradientIsBitIdentical
+  grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$out/sanitizer.log" >> "$summary"
+
+  step bench 20 "$st" bench --device cuda --env cartpole --num-envs 65536 --skip-update \
+    --json "$out/bench_cartpole.json"
+  step bench 30 "$st" bench --device cuda --env swimmer --num-envs 65536 --skip-update \
+    --json "$out/bench_swimmer.json"
+  step bench 25 "$st" bench --device cuda --skip-throughput --update-widths 64,128,256 \
+    --json "$out/bench_update.json"
+  grep -E "^ +[0-9]+ |physics|memory traffic" "$out/bench.log" >> "$summary"
+  note "total $SECONDS s"
 }
 
 case "${1:-}" in
   prepare) prepare ;;
-  tests) tests ;;
-  bench) bench ;;
-  profile) profile ;;
+  run) run ;;
   *)
-    echo "usage: $0 prepare|tests|bench|profile" >&2
+    echo "usage: $0 prepare|run" >&2
     exit 2
     ;;
 esac

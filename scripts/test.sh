@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): install what is missing, build everything in Release
-# (the CUDA backend too wherever nvcc exists, so CUDA code is compile-checked on GPU-less
-# machines), run the whole GoogleTest suite through ctest, then the MJCF loader fuzz test built
-# with clang/libFuzzer. GPU tests report themselves as skipped without a GPU.
+# (the CUDA backend too wherever nvcc exists, for one architecture, so CUDA code is
+# compile-checked on GPU-less machines), run the whole GoogleTest suite through ctest, then the
+# MJCF loader fuzz test built with clang/libFuzzer, then the check that the packages a lent GPU
+# machine builds with (scripts/gpu_session.sh) are complete. GPU tests report themselves as
+# skipped without a GPU.
+#
+# STAMPEDE_TEST_CUDA_ARCHITECTURES (default 90, the lent H200's) sets the CUDA architectures;
+# a release build without it compiles for 80, 86, 89 and 90.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
 
 scripts/install_deps.sh
 
-cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release ${STAMPEDE_CMAKE_ARGS:-}
+cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_CUDA_ARCHITECTURES="${STAMPEDE_TEST_CUDA_ARCHITECTURES:-90}" ${STAMPEDE_CMAKE_ARGS:-}
 cmake --build build-test -j"$jobs"
 (cd build-test && ctest --output-on-failure -j"$jobs" --timeout 1500)
 
@@ -19,3 +25,5 @@ if command -v clang++ >/dev/null && [ -f tests/fuzz/CMakeLists.txt ]; then
   cmake --build build-fuzz -j"$jobs" --target mjcf_fuzz
   (cd build-fuzz && ctest --output-on-failure -R fuzz)
 fi
+
+scripts/gpu_session.sh prepare

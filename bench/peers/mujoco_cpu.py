@@ -19,15 +19,18 @@ import sys
 import tempfile
 import time
 
-TASKS = ["inverted_pendulum", "inverted_double_pendulum", "reacher", "swimmer"]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from task_list import tasks  # noqa: E402
+
+TASKS = [t.name for t in tasks() if t.mujoco]  # the task list's MuJoCo tasks (envs/tasks.hpp)
 
 
 def mujoco_steps_per_second(task, steps, repeats, seed):
     import mujoco
     import numpy as np
 
-    model = mujoco.MjModel.from_xml_path(os.path.join(ROOT, "envs", "assets", task + ".xml"))
+    model = mujoco.MjModel.from_xml_path(os.path.join(ROOT, "envs", "mujoco", "assets", task + ".xml"))
     data = mujoco.MjData(model)
     rng = np.random.default_rng(seed)
     low, high = model.actuator_ctrlrange[:, 0], model.actuator_ctrlrange[:, 1]

@@ -71,13 +71,8 @@ class CpuBackend final : public Backend {
     envs_.episode_return = std::exchange(state_.episode_return, {});
     // views of the arrays above, taken once they have their final addresses
     batch_ = env_batch_view(envs_);
-    act_.params = learner_.params.data();
-    act_.normalizer.mean = state_.obs_mean.data();
-    act_.normalizer.var = state_.obs_var.data();
-    act_.env_obs = envs_.obs.data();
-    act_.final_obs = envs_.final_obs.data();
-    act_.rollout = rollout_view(rollout_);
-    act_.env_actions = env_actions_.data();
+    act_ = act_params_on(act_, learner_.params.data(), state_.obs_mean.data(),
+                         state_.obs_var.data(), envs_, rollout_, env_actions_.data());
   }
 
   TrainState save_state() override {

@@ -241,14 +241,8 @@ void CudaBackend::allocate() {
     // a fixed workspace keeps cuBLAS from allocating during graph capture
     CUBLAS_CHECK(cublasSetWorkspace(cublas_, cublas_workspace_.get(), kCublasWorkspaceBytes));
   }
-  act_ = act_settings(config_);
-  act_.params = params_.get();
-  act_.normalizer.mean = obs_mean_.get();
-  act_.normalizer.var = obs_var_.get();
-  act_.env_obs = envs_.obs.get();
-  act_.final_obs = envs_.final_obs.get();
-  act_.rollout = rollout_view(rollout_);
-  act_.env_actions = env_actions_.get();
+  act_ = act_params_on(act_settings(config_), params_.get(), obs_mean_.get(), obs_var_.get(),
+                       envs_, rollout_, env_actions_.get());
 }
 
 void CudaBackend::load_state(const TrainState& s) {

@@ -33,10 +33,13 @@ bool same_bits(const TrainState& a, const TrainState& b) {
          a.episode_return == b.episode_return && a.ret_acc == b.ret_acc && a.beta == b.beta;
 }
 
-// Same seed -> same trajectories. One iteration: the rollout runs under identical parameters,
-// so sampled actions agree unless a uniform draw lands within float rounding of a CDF boundary
-// (vanishingly rare at this size); states then differ only by libm ULPs (<= 1e-4 after 32 steps
-// of chaotic dynamics such as Acrobot's). The update after it is compared at 1e-4 as well.
+// Same seed -> same trajectories, within fp32 rounding (README, "CPU and GPU results"). One
+// iteration: the rollout runs under identical parameters, so sampled actions agree unless a
+// uniform draw lands within float rounding of a CDF boundary (vanishingly rare at this size);
+// states then differ only by libm ULPs and the device's fused multiply-adds, a few 1e-7 per step
+// that chaotic dynamics such as Acrobot's grow to <= 1e-4 after 32 steps. The observation
+// statistics average those states, so they carry the same bound; the update after it is
+// compared at 1e-4 as well.
 TEST_F(BackendTest, RolloutParityWithCpuOnClassicTasks) {
   for (const char* env : {"cartpole", "acrobot", "pendulum", "mountain_car_continuous"}) {
     TrainConfig c = small_config(env, 64, 32);
@@ -48,9 +51,9 @@ TEST_F(BackendTest, RolloutParityWithCpuOnClassicTasks) {
     const TrainState a = cpu->save_state(), b = gpu.save_state();
     EXPECT_EQ(b.episode_length, a.episode_length) << env;
     EXPECT_LE(rel_error(b.env_state, a.env_state), 1e-4) << env;
-    EXPECT_LE(rel_error(b.obs_mean, a.obs_mean), 1e-6) << env;
-    EXPECT_LE(rel_error(b.obs_var, a.obs_var), 1e-6) << env;
-    EXPECT_NEAR(b.ret_var, a.ret_var, 1e-5 * a.ret_var) << env;
+    EXPECT_LE(rel_error(b.obs_mean, a.obs_mean), 1e-4) << env;
+    EXPECT_LE(rel_error(b.obs_var, a.obs_var), 1e-4) << env;
+    EXPECT_NEAR(b.ret_var, a.ret_var, 1e-4 * a.ret_var) << env;
     EXPECT_LE(rel_error(b.params, a.params), 1e-4) << env;
     EXPECT_EQ(gs.episodes, cs.episodes) << env;
     EXPECT_NEAR(gs.episode_return_sum, cs.episode_return_sum,
