@@ -71,7 +71,7 @@ void init_mlp(float* params, const MlpShape& shape, float output_gain, Rng& rng)
 }  // namespace
 
 PolicyLayout make_policy_layout(const TrainConfig& config) {
-  const EnvSpec spec = task_spec(config.env, task_model(config));
+  const EnvSpec spec = task_spec(config);
   PolicyLayout layout;
   layout.obs_dim = spec.obs_dim;
   layout.act_dim = spec.act_dim;
@@ -87,7 +87,7 @@ ActParams act_settings(const TrainConfig& config) {
   p.seed = config.seed;
   p.normalizer.enabled = config.norm_obs;
   p.normalizer.clip = config.obs_clip;
-  const EnvSpec spec = task_spec(config.env, task_model(config));
+  const EnvSpec spec = task_spec(config);
   for (size_t j = 0; j < spec.action_low.size(); ++j) {
     p.action_low[j] = spec.action_low[j];
     p.action_high[j] = spec.action_high[j];

@@ -18,7 +18,7 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
                         uint64_t seed) {
   const TrainConfig& config = ck.config;
   const PolicyLayout layout = make_policy_layout(config);
-  const EnvSpec spec = task_spec(config.env, task_model(config));
+  const EnvSpec spec = task_spec(config);
   const float* params = ck.state.params.data();
   const ObsNormalizer normalizer{config.norm_obs, config.obs_clip, ck.state.obs_mean.data(),
                                  ck.state.obs_var.data()};

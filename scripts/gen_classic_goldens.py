@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Record golden trajectories of Gymnasium's classic-control tasks for tests/cpu/classic_envs_test.
+"""Record golden trajectories of Gymnasium's classic-control tasks for tests/envs/classic_envs_test.
 
 Run from the repository root (needs gymnasium==1.2.2 and numpy):
 

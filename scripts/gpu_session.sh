@@ -31,10 +31,25 @@ root="$PWD/.deb/root"
 arch_libs="$root/usr/lib/x86_64-linux-gnu"
 prefixes="$root/usr;$arch_libs/cmake;$root/usr/share/cmake;$root/usr/lib/cmake"
 
+# the .debs' files into $root (dpkg -x where there is dpkg; else Python reads the ar archive)
 unpack() {
   rm -rf "$root"
   mkdir -p "$root"
-  for deb in .deb/*.deb; do dpkg -x "$deb" "$root" || return 1; done
+  if command -v dpkg > /dev/null; then
+    for deb in .deb/*.deb; do dpkg -x "$deb" "$root" || return 1; done
+    return 0
+  fi
+  python3 - "$root" .deb/*.deb << 'PY'
+import io, sys, tarfile
+for deb in sys.argv[2:]:
+    with open(deb, "rb") as f:
+        assert f.read(8) == b"!<arch>\n", deb
+        while len(header := f.read(60)) == 60:
+            name, size = header[:16].decode().strip(), int(header[48:58])
+            data = f.read(size + size % 2)[:size]
+            if name.startswith("data.tar"):
+                tarfile.open(fileobj=io.BytesIO(data)).extractall(sys.argv[1])
+PY
 }
 
 prepare() {

@@ -3,8 +3,8 @@
 // reaches the GPU in a single cudaMemcpy. Field names follow MuJoCo's mjModel; arrays are indexed
 // [element][component] and quaternions are (w, x, y, z).
 //
-// Filled by the MJCF compiler (envs/physics/mjcf_*) or, in tests, from the JSON export of a model
-// compiled by the `mujoco` Python package (envs/physics/model_json.*). Compiler-derived constants
+// Filled by the MJCF compiler (envs/mjcf/) or, in tests, from the JSON export of a model
+// compiled by the `mujoco` Python package (tests/support/model_json.*). Compiler-derived constants
 // (inertia from geoms, body/dof invweight0, qpos0 from ref) are inputs here, not recomputed.
 #pragma once
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "gpu_test_common.hpp"
+#include "kernels/act.hpp"
 #include "host/checkpoint.hpp"
 #include "host/eval.hpp"
 #include "host/trainer.hpp"
@@ -187,6 +188,21 @@ TEST_F(BackendTest, IterationsQueuedBackToBackKeepTheirOwnCounters) {
   const IterationStats s = stepped.run_iteration(second);
   EXPECT_EQ(std::memcmp(&q, &s, sizeof(q)), 0);
   EXPECT_TRUE(same_bits(queued.save_state(), stepped.save_state()));
+}
+
+// The act kernel's per-thread scratch is local memory, which the driver reserves for every
+// thread the device can hold at once (about 12 KB each for 1024-wide networks: gigabytes on a
+// large GPU); the fit check counts it
+TEST_F(BackendTest, MemoryEstimateCountsTheActKernelsLocalMemory) {
+  TrainConfig wide = small_config("cartpole", 64, 16);
+  wide.actor_hidden = wide.critic_hidden = {1024, 1024};
+  const size_t local = act_local_bytes_per_thread(make_policy_layout(wide));
+  if (local == 0) GTEST_SKIP() << "the device reports no local memory (the CPU emulation)";
+  EXPECT_GE(local, size_t{8} << 10);
+  int sms = 0, threads = 0;
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  CUDA_CHECK(cudaDeviceGetAttribute(&threads, cudaDevAttrMaxThreadsPerMultiProcessor, 0));
+  EXPECT_GE(estimate_device_bytes(wide), local * sms * threads);
 }
 
 TEST_F(BackendTest, TooManyEnvsIsAUsageErrorNamingMemory) {
