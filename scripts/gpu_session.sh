@@ -127,18 +127,26 @@ run() {
     gpu_tests || { grep -E "error|FAILED" "$out/build.log" | head -20 >> "$summary"; exit 1; }
   "$st" --version 2>&1 | tee -a "$summary"
 
-  # each suite in its own process, so a kernel fault cannot fail the suites after it
+  # each suite in its own process, so a kernel fault cannot fail the suites after it; the
+  # summary gets each suite's counts and the names of its failed tests
+  local from
   for suite in "KernelTest.*|25" "UpdateTest.*|30" "BackendTest.*:BackendWithoutDevice.*|50" \
     "GpuBenchTest.*|15"; do
+    from=$(($(wc -l < "$out/tests.log" 2>/dev/null || echo 0) + 1))
     step tests "${suite#*|}" "$gt" --gtest_filter="${suite%|*}"
-    grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAILED  \]" "$out/tests.log" | tail -4 >> "$summary"
+    tail -n +"$from" "$out/tests.log" |
+      grep -E "^\[  (PASSED  |SKIPPED )\] [0-9]+ test|^\[  FAILED  \] " >> "$summary"
   done
 
   # out-of-bounds and misaligned accesses, then shared-memory races, on one small test each
-  step sanitizer 30 compute-sanitizer --tool memcheck --error-exitcode 9 \
+  local sanitizer
+  sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer \
+    /usr/local/cuda/compute-sanitizer/compute-sanitizer 2> /dev/null | head -1)
+  step sanitizer 30 "${sanitizer:-compute-sanitizer}" --tool memcheck --error-exitcode 9 \
     "$gt" --gtest_filter=UpdateTest.FusedMinibatchGradientMatchesCpu
-  step sanitizer 40 compute-sanitizer --tool racecheck --racecheck-report hazard \
-    --error-exitcode 9 "$gt" --gtest_filter=UpdateTest.FusedGradientIsBitIdentical
+  step sanitizer 40 "${sanitizer:-compute-sanitizer}" --tool racecheck \
+    --racecheck-report hazard --error-exitcode 9 "$gt" \
+    --gtest_filter=UpdateTest.FusedGradientIsBitIdentical
   grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$out/sanitizer.log" >> "$summary"
 
   step bench 20 "$st" bench --device cuda --env cartpole --num-envs 65536 --skip-update \
