@@ -42,15 +42,9 @@ struct SampleTerms {
 struct LossTerms {
   double surrogate = 0, value_loss = 0, entropy = 0, kl = 0, clipped = 0;
 
-  STAMPEDE_HD LossTerms& operator+=(const SampleTerms& t) {
-    surrogate += t.surrogate;
-    value_loss += t.value_loss;
-    entropy += t.entropy;
-    kl += t.kl;
-    clipped += t.clipped;
-    return *this;
-  }
-  STAMPEDE_HD LossTerms& operator+=(const LossTerms& t) {
+  // adds one sample's terms (SampleTerms) or another sum's (LossTerms), field by field
+  template <class Terms>
+  STAMPEDE_HD LossTerms& operator+=(const Terms& t) {
     surrogate += t.surrogate;
     value_loss += t.value_loss;
     entropy += t.entropy;
