@@ -8,6 +8,7 @@
 // place.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <tuple>
 #include <utility>
@@ -46,15 +47,15 @@ T* array_data(T* a) {
 // zero-filled to `count` elements (a view cannot be resized)
 template <class T>
 void resize_array(std::vector<T>& a, int64_t count) {
-  a.assign(static_cast<size_t>(count), T{});
+  a.assign(static_cast<std::size_t>(count), T{});
 }
 
 // f(a_field, b_field) for the fields of two storages of the same kind, in list order
 template <class A, class B, class F>
 void for_each_pair(A&& a_fields, B&& b_fields, F&& f) {
-  constexpr size_t n = std::tuple_size_v<std::decay_t<A>>;
+  constexpr std::size_t n = std::tuple_size_v<std::decay_t<A>>;
   static_assert(n == std::tuple_size_v<std::decay_t<B>>);
-  [&]<size_t... I>(std::index_sequence<I...>) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
     (f(std::get<I>(a_fields), std::get<I>(b_fields)), ...);
   }
   (std::make_index_sequence<n>{});

@@ -4,6 +4,7 @@
 
 #include "envs/core/env_batch.hpp"
 #include "envs/tasks.hpp"
+#include "host/cuda_loader.hpp"
 #include "host/task_model.hpp"
 #include "ppo/running_stats.hpp"
 
@@ -131,10 +132,8 @@ TrainState initial_train_state(const TrainConfig& config) {
 }
 
 void store_env_batch(const HostEnvBatch& envs, TrainState* state) {
-  state->env_state = envs.state;
-  state->env_obs = envs.obs;
-  state->episode_length = envs.episode_length;
-  state->episode_return = envs.episode_return;
+  for_each_pair(state->env_arrays(), HostEnvBatch::persistent(envs),
+                [](auto& to, const auto& from) { to = from.array; });
 }
 
 void register_cuda_backend(const CudaBackendHooks& hooks) {
@@ -146,6 +145,7 @@ void set_cuda_load_problem(const std::string& why) {
 }
 
 std::string cuda_unavailable_reason() {
+  load_cuda_backend();  // on first need: a CPU-only run never loads the CUDA libraries
   if (!g_cuda_hooks.make) {
     return g_cuda_load_problem.empty() ? "the CUDA backend is not loaded" : g_cuda_load_problem;
   }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "envs/core/env_batch.hpp"
@@ -37,6 +38,10 @@ struct TrainState {
   std::vector<float> env_obs;           // [N, obs_dim]
   std::vector<int32_t> episode_length;  // [N]
   std::vector<float> episode_return;    // [N]
+
+  // the environment arrays, in the order of EnvBatchStorage::persistent
+  auto env_arrays() { return std::tie(env_state, env_obs, episode_length, episode_return); }
+  auto env_arrays() const { return std::tie(env_state, env_obs, episode_length, episode_return); }
 };
 
 struct IterationControl {
@@ -85,10 +90,8 @@ TrainState initial_train_state(const TrainConfig& config);
 template <class Env>
 HostEnvBatch env_batch_of(const TrainState& state) {
   auto envs = HostEnvBatch::of<Env>(static_cast<int>(state.episode_length.size()));
-  envs.state = state.env_state;
-  envs.obs = state.env_obs;
-  envs.episode_length = state.episode_length;
-  envs.episode_return = state.episode_return;
+  for_each_pair(HostEnvBatch::persistent(envs), state.env_arrays(),
+                [](auto& to, const auto& from) { to.array = from; });
   return envs;
 }
 void store_env_batch(const HostEnvBatch& envs, TrainState* state);

@@ -37,8 +37,9 @@ void load_cuda_backend() {
   }
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    set_cuda_load_problem("this build of stampede has no CUDA backend (" + path +
-                          " does not exist; nvcc was not found when it was built)");
+    set_cuda_load_problem("no CUDA backend beside the executable (" + path +
+                          " does not exist: this build has none, nvcc being absent when it was "
+                          "built, or the executable was copied without it)");
     return;
   }
   // RTLD_NOW: a missing library or symbol shows here, not at the first CUDA call

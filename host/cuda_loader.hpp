@@ -1,8 +1,10 @@
 // The CUDA backend as a plugin: the `stampede` executable links no CUDA library, so it starts
 // (and trains on the CPU) on a machine without libcudart or libcublas; the CUDA backend lives in
-// libstampede_cuda.so beside it and is loaded at start-up, when it is there and its libraries
-// load. It registers its hooks with host/backend.hpp; when it cannot, cuda_unavailable_reason()
-// says why (`--device cuda` then exits 2 with that reason, `auto` falls back to the CPU).
+// libstampede_cuda.so beside it and is loaded the first time a command asks whether CUDA can run
+// (cuda_unavailable_reason: `--device cuda` or `auto`, `bench`, `--version`), never for
+// `--device cpu`. Once loaded it registers its hooks with host/backend.hpp; when it cannot load,
+// cuda_unavailable_reason() says why (`--device cuda` then exits 2 with that reason, `auto`
+// falls back to the CPU).
 #pragma once
 
 #include <string>

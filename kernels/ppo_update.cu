@@ -43,7 +43,8 @@ constexpr int kReduceWarps = kReduceThreads / 32;
 // for the second pass.
 constexpr int kMomentThreads = 1024, kMomentBatch = 8;
 
-__global__ void adv_moments_kernel(MinibatchInputs in, bool cached) {
+__global__ void __launch_bounds__(kMomentThreads)
+    adv_moments_kernel(MinibatchInputs in, bool cached) {
   __shared__ double scratch[32];
   float* cache = dynamic_smem<float>();
   const int rows = in.rows, tid = threadIdx.x;
@@ -351,25 +352,39 @@ int max_dynamic_smem_bytes() {
   return bytes;
 }
 
+namespace {
+
+// the most dynamic shared memory `kernel` may launch with on this device: the opt-in limit less
+// its static shared memory (the driver refuses an attribute above that)
+template <class Kernel>
+int dynamic_smem_limit(Kernel kernel) {
+  cudaFuncAttributes attr{};
+  CUDA_CHECK(cudaFuncGetAttributes(&attr, kernel));
+  return max_dynamic_smem_bytes() - static_cast<int>(attr.sharedSizeBytes);
+}
+
+}  // namespace
+
 bool prepare_update_kernels(int rows) {
-  const int limit = max_dynamic_smem_bytes();
   int device = 0;
   CUDA_CHECK(cudaGetDevice(&device));
   static std::mutex mutex;
   static std::set<int> prepared;  // devices whose kernels have their attributes
   std::lock_guard<std::mutex> lock(mutex);
-  if (prepared.insert(device).second) {
+  const int adv_limit = dynamic_smem_limit(adv_moments_kernel);
+  if (!prepared.count(device)) {
     CUDA_CHECK(cudaFuncSetAttribute(adv_moments_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    limit));
+                                    adv_limit));
     CUDA_CHECK(cudaFuncSetAttribute(fused_update_kernel,
-                                    cudaFuncAttributeMaxDynamicSharedMemorySize, limit));
+                                    cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    dynamic_smem_limit(fused_update_kernel)));
     // the fused update wants two blocks of ~100 KB per SM: ask for the largest carveout
     CUDA_CHECK(cudaFuncSetAttribute(fused_update_kernel,
                                     cudaFuncAttributePreferredSharedMemoryCarveout,
                                     cudaSharedmemCarveoutMaxShared));
+    prepared.insert(device);  // only once every attribute is set
   }
-  const size_t cache = static_cast<size_t>(rows) * sizeof(float);
-  return cache + sizeof(double) * 32 <= static_cast<size_t>(limit);
+  return static_cast<size_t>(rows) * sizeof(float) <= static_cast<size_t>(adv_limit);
 }
 
 void launch_fused_update(const FusedUpdateParams& p, cudaStream_t stream) {

@@ -20,18 +20,18 @@ struct RolloutShape {
 template <template <class> class Array>
 struct RolloutStorage {
   RolloutShape shape;
-  Array<float> obs;           // [T, N, obs_dim] normalised, as the policy saw them
-  Array<float> actions;       // [T, N, act_dim] sampled (unclipped) actions
-  Array<float> logp;          // [T, N]
-  Array<float> values;        // [T, N]
-  Array<float> dist;          // [T, N, head_dim] Gaussian mean or categorical log-probs
-  Array<float> rewards;       // [T, N] after reward scaling
-  Array<uint8_t> terminated;  // [T, N]
-  Array<uint8_t> truncated;   // [T, N]
-  Array<float> trunc_values;  // [T, N] V(final obs) where truncated
-  Array<float> last_values;   // [N] V(s_T)
-  Array<float> advantages;    // [T, N]
-  Array<float> returns;       // [T, N]
+  Array<float> obs{};           // [T, N, obs_dim] normalised, as the policy saw them
+  Array<float> actions{};       // [T, N, act_dim] sampled (unclipped) actions
+  Array<float> logp{};          // [T, N]
+  Array<float> values{};        // [T, N]
+  Array<float> dist{};          // [T, N, head_dim] Gaussian mean or categorical log-probs
+  Array<float> rewards{};       // [T, N] after reward scaling
+  Array<uint8_t> terminated{};  // [T, N]
+  Array<uint8_t> truncated{};   // [T, N]
+  Array<float> trunc_values{};  // [T, N] V(final obs) where truncated
+  Array<float> last_values{};   // [N] V(s_T)
+  Array<float> advantages{};    // [T, N]
+  Array<float> returns{};       // [T, N]
 
   STAMPEDE_HD int64_t size() const { return shape.transitions(); }
 

@@ -8,8 +8,7 @@
 #   scripts/gpu_session.sh run       # on the GPU machine (bare: nvcc, CMake, ninja, no registry):
 #                                    # build for sm_90, GPU tests, sanitizers, benchmarks
 #
-# With the device tool: run(command="scripts/gpu_session.sh run", carry=[".deb"], timeout_s=540).
-# `run` writes to $OUT as it goes (at most 8 files, summary.txt first), so a run cut short still
+# Copy .deb/ (ignored by git) along with the tree; allow `run` 9 minutes. `run` writes to $OUT as it goes (at most 8 files, summary.txt first), so a run cut short still
 # returns what it measured. Every step has a time budget (seconds, enforced with `timeout`); the
 # budgets sum to 465 s, under the 8 minutes the session plans for:
 #
@@ -48,8 +47,16 @@ for deb in sys.argv[2:]:
             name, size = header[:16].decode().strip(), int(header[48:58])
             data = f.read(size + size % 2)[:size]
             if name.startswith("data.tar"):
-                tarfile.open(fileobj=io.BytesIO(data)).extractall(sys.argv[1])
+                # the .debs are our own download: keep their links as they are
+                kwargs = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
+                tarfile.open(fileobj=io.BytesIO(data)).extractall(sys.argv[1], **kwargs)
 PY
+}
+
+# a hash of the sources the GPU run builds, so its results name exactly what was measured
+tree_hash() {
+  find CMakeLists.txt cmake core envs ppo kernels host tests scripts configs -type f \
+    -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12
 }
 
 prepare() {
@@ -61,7 +68,10 @@ prepare() {
     echo "prepare: apt-get download failed" >&2
     exit 1
   }
-  git rev-parse --short HEAD > .deb/commit 2>/dev/null || echo unknown > .deb/commit
+  # what the results will be credited to: the commit, and the sources as they are now
+  local commit
+  commit=$(git describe --always --dirty 2> /dev/null || echo unknown)
+  echo "$commit $(tree_hash)" > .deb/source
   unpack || exit 1
   # a -dev package whose runtime library is missing leaves a dangling .so link
   local dangling
@@ -112,7 +122,20 @@ step() {
 run() {
   mkdir -p "$out"
   : > "$summary"
-  note "commit $(cat .deb/commit 2>/dev/null || echo unknown), $(date -u +%FT%TZ)"
+  local commit prepared_tree tree
+  read -r commit prepared_tree < .deb/source 2> /dev/null || commit=unknown
+  tree=$(tree_hash)
+  if [ "$tree" = "${prepared_tree:-}" ]; then
+    note "commit $commit (sources $tree), $(date -u +%FT%TZ)"
+  else
+    note "commit $commit with changes made after prepare (sources $tree), $(date -u +%FT%TZ)"
+  fi
+  # nvcc is often installed without being on PATH
+  [ -d /usr/local/cuda/bin ] && export PATH="/usr/local/cuda/bin:$PATH"
+  if ! command -v nvcc > /dev/null; then
+    note "nvcc not found: nothing to build"
+    exit 1
+  fi
   nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,driver_version \
     --format=csv,noheader 2>&1 | tee -a "$summary"
   nvcc --version | tail -1 | tee -a "$summary"

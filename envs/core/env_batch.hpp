@@ -23,41 +23,48 @@ struct EnvBatchShape {
 template <template <class> class Array>
 struct EnvBatchStorage {
   EnvBatchShape shape;
-  Array<float> state;             // [state_dim, N] one row per state variable (coalesced on GPU)
-  Array<float> obs;               // [N, obs_dim] observation the policy sees next
-  Array<float> final_obs;         // [N, obs_dim] observation that ended the episode (where done)
-  Array<float> reward;            // [N] raw reward of the last step
-  Array<uint8_t> terminated;      // [N]
-  Array<uint8_t> truncated;       // [N]
-  Array<int32_t> episode_length;  // [N] steps so far in the running episode
-  Array<float> episode_return;    // [N] undiscounted return so far in the running episode
+  Array<float> state{};             // [state_dim, N] one row per state variable (coalesced on GPU)
+  Array<float> obs{};               // [N, obs_dim] observation the policy sees next
+  Array<float> final_obs{};         // [N, obs_dim] observation that ended the episode (where done)
+  Array<float> reward{};            // [N] raw reward of the last step
+  Array<uint8_t> terminated{};      // [N]
+  Array<uint8_t> truncated{};       // [N]
+  Array<int32_t> episode_length{};  // [N] steps so far in the running episode
+  Array<float> episode_return{};    // [N] undiscounted return so far in the running episode
   // completed episodes since the statistics were last cleared (one accumulator per env, so the
   // reduction over envs runs in a fixed order on both backends)
-  Array<int32_t> done_count;        // [N]
-  Array<float> done_return_sum;     // [N]
-  Array<float> done_length_sum;     // [N]
-  Array<int32_t> bad_state_resets;  // [N] diverged physics states reset
+  Array<int32_t> done_count{};        // [N]
+  Array<float> done_return_sum{};     // [N]
+  Array<float> done_length_sum{};     // [N]
+  Array<int32_t> bad_state_resets{};  // [N] diverged physics states reset
 
   STAMPEDE_HD int num_envs() const { return shape.num_envs; }
 
-  // every array with its length: the one list of the fields
+  // The arrays with their lengths, in three groups that together list every field once.
+  // What a checkpoint keeps of the environments (TrainState::env_arrays, in this order):
   template <class Self>
-  static auto fields(Self& s) {
+  static auto persistent(Self& s) {
     const int64_t n = s.shape.num_envs;
     return std::make_tuple(Sized{s.state, n * s.shape.state_dim}, Sized{s.obs, n * s.shape.obs_dim},
-                           Sized{s.final_obs, n * s.shape.obs_dim}, Sized{s.reward, n},
-                           Sized{s.terminated, n}, Sized{s.truncated, n},
-                           Sized{s.episode_length, n}, Sized{s.episode_return, n},
-                           Sized{s.done_count, n}, Sized{s.done_return_sum, n},
-                           Sized{s.done_length_sum, n}, Sized{s.bad_state_resets, n});
+                           Sized{s.episode_length, n}, Sized{s.episode_return, n});
   }
-
-  // the completed-episode accumulators: fields 8 to 11 of the list (cleared every iteration)
+  // what one step writes for the rollout
+  template <class Self>
+  static auto step_outputs(Self& s) {
+    const int64_t n = s.shape.num_envs;
+    return std::make_tuple(Sized{s.final_obs, n * s.shape.obs_dim}, Sized{s.reward, n},
+                           Sized{s.terminated, n}, Sized{s.truncated, n});
+  }
+  // the completed-episode accumulators, cleared at the start of every iteration
   template <class Self>
   static auto episode_stats(Self& s) {
-    return std::make_tuple(
-        Sized{s.done_count, s.shape.num_envs}, Sized{s.done_return_sum, s.shape.num_envs},
-        Sized{s.done_length_sum, s.shape.num_envs}, Sized{s.bad_state_resets, s.shape.num_envs});
+    const int64_t n = s.shape.num_envs;
+    return std::make_tuple(Sized{s.done_count, n}, Sized{s.done_return_sum, n},
+                           Sized{s.done_length_sum, n}, Sized{s.bad_state_resets, n});
+  }
+  template <class Self>
+  static auto fields(Self& s) {
+    return std::tuple_cat(persistent(s), step_outputs(s), episode_stats(s));
   }
 
   void resize(const EnvBatchShape& new_shape) {
@@ -120,7 +127,7 @@ STAMPEDE_HD void step_env(const Env& env, const EnvBatch& b, int i, const float*
   load_state<Env>(b, i, s);
   Rng rng(seed, RngPurpose::kEnvStep, static_cast<uint32_t>(i), step);
   const StepOutcome out = env.step(s, action, rng);
-  if (out.bad_state_resets) b.bad_state_resets[i] += out.bad_state_resets;
+  if (b.bad_state_resets && out.bad_state_resets) b.bad_state_resets[i] += out.bad_state_resets;
 
   const int length = b.episode_length[i] + 1;
   const float ret = b.episode_return[i] + out.reward;

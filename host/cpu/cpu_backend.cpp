@@ -52,6 +52,10 @@ class CpuBackend final : public Backend {
     load_state(initial_train_state(config));
   }
 
+  // it holds views into its own arrays: never copied or moved
+  CpuBackend(const CpuBackend&) = delete;
+  CpuBackend& operator=(const CpuBackend&) = delete;
+
   std::string device_name() const override {
     const int threads = cpu_threads();
     return "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
@@ -65,10 +69,8 @@ class CpuBackend final : public Backend {
     learner_.adam_v = std::exchange(state_.adam_v, {});
     learner_.adam_step = s.adam_step;
     learner_.beta = s.beta;
-    envs_.state = std::exchange(state_.env_state, {});
-    envs_.obs = std::exchange(state_.env_obs, {});
-    envs_.episode_length = std::exchange(state_.episode_length, {});
-    envs_.episode_return = std::exchange(state_.episode_return, {});
+    for_each_pair(HostEnvBatch::persistent(envs_), state_.env_arrays(),
+                  [](auto& to, auto& from) { to.array = std::exchange(from, {}); });
     // views of the arrays above, taken once they have their final addresses
     batch_ = env_batch_view(envs_);
     act_ = act_params_on(act_, learner_.params.data(), state_.obs_mean.data(),

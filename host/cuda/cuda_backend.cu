@@ -142,11 +142,7 @@ CudaBackend::CudaBackend(const TrainConfig& config, const CudaBackendOptions& op
 
 CudaBackend::~CudaBackend() {
   if (profiling_) cudaProfilerStop();
-  if (stream_) cudaStreamSynchronize(stream_);  // nothing in flight reads what is freed below
-  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
-  if (cublas_) cublasDestroy(cublas_);
-  if (control_copied_) cudaEventDestroy(control_copied_);
-  if (stream_) cudaStreamDestroy(stream_);
+  // handles_ goes last: the buffers are freed first (cudaFree waits for the device)
 }
 
 void CudaBackend::check_fits(const cudaDeviceProp& prop) {
@@ -241,27 +237,27 @@ void CudaBackend::allocate() {
     // a fixed workspace keeps cuBLAS from allocating during graph capture
     CUBLAS_CHECK(cublasSetWorkspace(cublas_, cublas_workspace_.get(), kCublasWorkspaceBytes));
   }
-  act_ = act_params_on(act_settings(config_), params_.get(), obs_mean_.get(), obs_var_.get(),
-                       envs_, rollout_, env_actions_.get());
+  act_ = act_params_on(act_settings(config_), params_.get(), obs_mean_.get(), obs_var_.get(), envs_,
+                       rollout_, env_actions_.get());
 }
 
 void CudaBackend::load_state(const TrainState& s) {
-  params_.upload(s.params, stream_);
-  adam_m_.upload(s.adam_m, stream_);
-  adam_v_.upload(s.adam_v, stream_);
-  obs_mean_.upload(s.obs_mean, stream_);
-  obs_var_.upload(s.obs_var, stream_);
-  obs_count_.upload(std::vector<double>{s.obs_count}, stream_);
-  ret_stats_.upload(std::vector<double>{s.ret_mean, s.ret_var, s.ret_count}, stream_);
-  ret_acc_.upload(s.ret_acc, stream_);
-  envs_.state.upload(s.env_state, stream_);
-  envs_.obs.upload(s.env_obs, stream_);
-  envs_.episode_length.upload(s.episode_length, stream_);
-  envs_.episode_return.upload(s.episode_return, stream_);
+  params_.upload_in_place(s.params, stream_);
+  adam_m_.upload_in_place(s.adam_m, stream_);
+  adam_v_.upload_in_place(s.adam_v, stream_);
+  obs_mean_.upload_in_place(s.obs_mean, stream_);
+  obs_var_.upload_in_place(s.obs_var, stream_);
+  obs_count_.upload_in_place(std::vector<double>{s.obs_count}, stream_);
+  ret_stats_.upload_in_place(std::vector<double>{s.ret_mean, s.ret_var, s.ret_count}, stream_);
+  ret_acc_.upload_in_place(s.ret_acc, stream_);
+  for_each_pair(DeviceEnvBatch::persistent(envs_), s.env_arrays(),
+                [&](auto& to, const auto& from) { to.array.upload_in_place(from, stream_); });
   DeviceLearner learner;
   learner.beta = s.beta;
-  learner_.upload(std::vector<DeviceLearner>{learner}, stream_);
-  CUDA_CHECK(cudaStreamSynchronize(stream_));  // the host vectors above are temporaries
+  learner_.upload_in_place(std::vector<DeviceLearner>{learner}, stream_);
+  // pageable host memory is staged when a copy is enqueued, so the temporaries above may go;
+  // the wait makes a failed copy show here rather than in the next phase
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
   iteration_ = s.iteration;
   global_step_ = s.global_step;
   adam_step_ = s.adam_step;
@@ -284,10 +280,8 @@ TrainState CudaBackend::save_state() {
   s.ret_var = ret[1];
   s.ret_count = ret[2];
   s.ret_acc = ret_acc_.download(stream_);
-  s.env_state = envs_.state.download(stream_);
-  s.env_obs = envs_.obs.download(stream_);
-  s.episode_length = envs_.episode_length.download(stream_);
-  s.episode_return = envs_.episode_return.download(stream_);
+  for_each_pair(s.env_arrays(), DeviceEnvBatch::persistent(envs_),
+                [&](auto& to, const auto& from) { to = from.array.download(stream_); });
   return s;
 }
 

@@ -84,6 +84,7 @@ class CudaBackend final : public Backend {
   MinibatchInputs minibatch_inputs(int mb) const;
   void update_profiler(int64_t iteration, bool before);
 
+  CudaHandles handles_;  // first: released last, after every buffer below
   TrainConfig config_;
   CudaBackendOptions options_;
   PolicyLayout layout_;
@@ -97,9 +98,9 @@ class CudaBackend final : public Backend {
   int64_t profile_begin_ = -1, profile_end_ = -1;
   bool profiling_ = false;
 
-  cudaStream_t stream_ = nullptr;
-  cublasHandle_t cublas_ = nullptr;
-  cudaGraphExec_t graph_exec_ = nullptr;
+  cudaStream_t& stream_ = handles_.stream;
+  cublasHandle_t& cublas_ = handles_.cublas;
+  cudaGraphExec_t& graph_exec_ = handles_.graph;
   int iterations_run_ = 0;
 
   // host mirrors of the counters (the device reads them from control_); the pinned staging
@@ -107,7 +108,7 @@ class CudaBackend final : public Backend {
   int64_t iteration_ = 0, global_step_ = 0, adam_step_ = 0;
   std::unique_ptr<PinnedBuffer<DeviceControl>> host_control_;
   std::unique_ptr<PinnedBuffer<IterationStats>> host_stats_;
-  cudaEvent_t control_copied_ = nullptr;
+  cudaEvent_t& control_copied_ = handles_.event;
   DeviceBuffer<DeviceControl> control_;
   DeviceBuffer<DeviceLearner> learner_;
   DeviceBuffer<IterationStats> stats_;

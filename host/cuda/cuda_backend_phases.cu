@@ -237,7 +237,8 @@ RolloutBuffer CudaBackend::download_rollout() {
 }
 
 void CudaBackend::upload_rollout(const RolloutBuffer& r) {
-  upload_storage(r, &rollout_, stream_);
+  for_each_pair(DeviceRollout::fields(rollout_), RolloutBuffer::fields(r),
+                [&](auto& to, const auto& from) { to.array.upload_in_place(from.array, stream_); });
   CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 

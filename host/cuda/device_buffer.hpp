@@ -4,6 +4,8 @@
 #include <cuda_runtime.h>
 
 #include <cstddef>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -49,6 +51,15 @@ class DeviceBuffer {
   }
   void upload(const std::vector<T>& host, cudaStream_t stream) {
     resize(host.size());
+    upload(host.data(), host.size(), stream);
+  }
+  // into the existing allocation (views and captured graphs keep pointing at it); a host
+  // array of another length is an error, never a silent reallocation
+  void upload_in_place(const std::vector<T>& host, cudaStream_t stream) {
+    if (host.size() != count_) {
+      throw std::runtime_error("device buffer of " + std::to_string(count_) + " elements given " +
+                               std::to_string(host.size()));
+    }
     upload(host.data(), host.size(), stream);
   }
   // synchronous: for checkpoints and tests, never on the hot path
@@ -98,6 +109,26 @@ void download_storage(const Device& device, Host* host, cudaStream_t stream) {
   for_each_pair(Host::fields(*host), Device::fields(device),
                 [&](auto& to, auto& from) { to.array = from.array.download(stream); });
 }
+
+// The CUDA runtime and cuBLAS handles of one backend, released when it goes (after its buffers,
+// so nothing in flight outlives them), also when its constructor throws half-way
+struct CudaHandles {
+  cudaStream_t stream = nullptr;
+  cudaEvent_t event = nullptr;
+  cublasHandle_t cublas = nullptr;
+  cudaGraphExec_t graph = nullptr;
+
+  CudaHandles() = default;
+  CudaHandles(const CudaHandles&) = delete;
+  CudaHandles& operator=(const CudaHandles&) = delete;
+  ~CudaHandles() {
+    if (stream) cudaStreamSynchronize(stream);
+    if (graph) cudaGraphExecDestroy(graph);
+    if (cublas) cublasDestroy(cublas);
+    if (event) cudaEventDestroy(event);
+    if (stream) cudaStreamDestroy(stream);
+  }
+};
 
 // page-locked host memory, so async copies (and graph memcpy nodes) can use it
 template <class T>

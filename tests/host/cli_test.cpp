@@ -21,6 +21,22 @@ TEST(Cli, UnknownEnvNamesTheAvailableOnes) {
   expect_usage_error(run_cli_args({"train", "--env", "hopperz"}), "available: cartpole");
 }
 
+// every place a task name enters resolves it the same way: one message, exit code 2
+TEST(Cli, UnknownEnvIsRefusedWhereverANameEnters) {
+  ScratchDir dir("unknown-env");
+  expect_usage_error(run_cli_args({"bench", "--env", "hopperz", "--device", "cpu"}),
+                     "unknown env 'hopperz' (available: cartpole");
+  expect_usage_error(run_cli_args({"train", "--env", ""}), "unknown env ''");
+  const std::string swimmer = std::string(STAMPEDE_SOURCE_DIR) + "/envs/mujoco/assets/swimmer.xml";
+  expect_usage_error(run_cli_args({"model", swimmer, "--env", "hopperz"}), "unknown env 'hopperz'");
+  std::ofstream(dir.sub("env.toml")) << "env = \"Hopper-v9\"\n";
+  expect_usage_error(run_cli_args({"train", "--config", dir.sub("env.toml")}),
+                     "unknown env 'Hopper-v9'");
+  // Gymnasium ids work at every entry point too
+  const CliRun model = run_cli_args({"model", swimmer, "--env", "Swimmer-v5"});
+  EXPECT_EQ(model.code, 0) << model.err;
+}
+
 TEST(Cli, UnknownFlagAndSubcommand) {
   expect_usage_error(run_cli_args({"train", "--bogus"}), "--bogus");
   expect_usage_error(run_cli_args({"fly"}), "fly");

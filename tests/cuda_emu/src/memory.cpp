@@ -4,9 +4,9 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <vector>
 #include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "emu_internal.hpp"
 
@@ -236,15 +236,16 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
   // Pageable host memory is staged when the copy is enqueued (the host may reuse it at once);
   // device and pinned memory are read when the copy runs. A copy into pageable memory returns
   // only once it has run.
-  const bool pageable_src = !cuda_emu::is_device_range(src, bytes) &&
-                            !cuda_emu::is_pinned_range(src, bytes);
-  const bool pageable_dst = !cuda_emu::is_device_range(dst, bytes) &&
-                            !cuda_emu::is_pinned_range(dst, bytes);
+  const bool pageable_src =
+      !cuda_emu::is_device_range(src, bytes) && !cuda_emu::is_pinned_range(src, bytes);
+  const bool pageable_dst =
+      !cuda_emu::is_device_range(dst, bytes) && !cuda_emu::is_pinned_range(dst, bytes);
   cudaError_t e = cudaSuccess;
   if (pageable_src && !cuda_emu::is_capturing(stream)) {
     auto staged = std::make_shared<std::vector<unsigned char>>(
         static_cast<const unsigned char*>(src), static_cast<const unsigned char*>(src) + bytes);
-    e = cuda_emu::submit(stream, [dst, staged] { std::memcpy(dst, staged->data(), staged->size()); });
+    e = cuda_emu::submit(stream,
+                         [dst, staged] { std::memcpy(dst, staged->data(), staged->size()); });
   } else {
     e = cuda_emu::submit(stream, [dst, src, bytes] { std::memcpy(dst, src, bytes); });
   }

@@ -10,6 +10,7 @@
 // here too and invalidate the capture, so a backend that would break under capture breaks here.
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,7 @@ struct CUgraphExec_st {
 };
 
 struct CUevent_st {
+  unsigned int flags = cudaEventDefault;
   bool recorded = false;  // the recording work item has run
   std::chrono::steady_clock::time_point time;
   CUstream_st* stream = nullptr;  // where it was last recorded, and as which work item
@@ -107,8 +109,22 @@ cudaError_t check_legacy_stream_use(const char* what) {
   return cudaSuccess;
 }
 
+// At exit, work nothing waited for is reported rather than run (the runtime it would need may
+// already be torn down): on a GPU it would have run unobserved, here its checks would not run.
+void report_unrun_work() {
+  size_t pending = g_legacy.pending.size();
+  for (cudaStream_t s : g_streams)
+    pending += s->pending.size();
+  if (pending > 0) {
+    warn(std::to_string(pending) +
+         " queued work items never ran: nothing waited for them before the program ended");
+  }
+}
+
 // appends work to a stream's queue; returns its sequence number
 uint64_t enqueue(CUstream_st* s, StreamOp op) {
+  static const bool registered = std::atexit(report_unrun_work) == 0;
+  (void)registered;
   std::lock_guard<std::mutex> lock(g_mutex);
   s->pending.push_back(std::move(op));
   return ++s->submitted;
@@ -325,15 +341,21 @@ cudaError_t cudaEventCreate(cudaEvent_t* event) {
 }
 
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int flags) {
-  if (flags & ~(cudaEventDisableTiming)) return record_error(cudaErrorInvalidValue);
-  return cudaEventCreate(event);
+  constexpr unsigned int known =
+      cudaEventBlockingSync | cudaEventDisableTiming | cudaEventInterprocess;
+  // an interprocess event must not time, as in CUDA
+  if ((flags & ~known) || ((flags & cudaEventInterprocess) && !(flags & cudaEventDisableTiming))) {
+    return record_error(cudaErrorInvalidValue);
+  }
+  if (const cudaError_t e = cudaEventCreate(event)) return e;
+  (*event)->flags = flags;
+  return cudaSuccess;
 }
 
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
-  // the recording work item still queued writes to the event: let it run first
-  if (cuda_emu::live(cuda_emu::g_events, event) && event->stream) {
-    cuda_emu::run_until(event->stream, event->sequence);
-  }
+  // recording work items still queued (on any stream it was recorded on) write to the event:
+  // let all queued work run first, as CUDA keeps the event alive until it completes
+  if (cuda_emu::live(cuda_emu::g_events, event)) cuda_emu::synchronize_device();
   return cuda_emu::destroy_handle(cuda_emu::g_events, event);
 }
 
@@ -371,6 +393,9 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) 
   if (!ms) return record_error(cudaErrorInvalidValue);
   if (!cuda_emu::live(cuda_emu::g_events, start) || !cuda_emu::live(cuda_emu::g_events, end)) {
     return record_error(cudaErrorInvalidResourceHandle);
+  }
+  if ((start->flags | end->flags) & cudaEventDisableTiming) {
+    return record_error(cudaErrorInvalidResourceHandle);  // created without timing
   }
   if (!start->recorded || !end->recorded) return record_error(cudaErrorNotReady);
   *ms = std::chrono::duration<float, std::milli>(end->time - start->time).count();

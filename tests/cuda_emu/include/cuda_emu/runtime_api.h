@@ -94,7 +94,9 @@ struct cudaFuncAttributes {
 };
 
 constexpr unsigned int cudaEventDefault = 0x00;
+constexpr unsigned int cudaEventBlockingSync = 0x01;
 constexpr unsigned int cudaEventDisableTiming = 0x02;
+constexpr unsigned int cudaEventInterprocess = 0x04;
 constexpr unsigned int cudaStreamDefault = 0x00;
 constexpr unsigned int cudaStreamNonBlocking = 0x01;
 
