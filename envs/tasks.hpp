@@ -12,11 +12,14 @@
 #include "envs/classic/cartpole.hpp"
 #include "envs/classic/mountain_car_continuous.hpp"
 #include "envs/classic/pendulum.hpp"
+#include "envs/mujoco/half_cheetah.hpp"
+#include "envs/mujoco/hopper.hpp"
 #include "envs/mujoco/inverted_double_pendulum.hpp"
 #include "envs/mujoco/inverted_pendulum.hpp"
 #include "envs/mujoco/reacher.hpp"
 #include "envs/mujoco/swimmer.hpp"
 #include "envs/mujoco/task_models.hpp"
+#include "envs/mujoco/walker2d.hpp"
 #include "envs/task.hpp"
 
 namespace stampede {
@@ -67,7 +70,10 @@ using AllTasks = TaskList<
     InvertedPendulum,
     InvertedDoublePendulum,
     Reacher,
-    Swimmer>;
+    Swimmer,
+    Hopper,
+    Walker2d,
+    HalfCheetah>;
 // clang-format on
 
 template <class Env>

@@ -3,7 +3,7 @@
 
 Writes, for each model, the compiled arrays our Model holds (envs/physics/model.hpp field names)
 plus the element names and MuJoCo's body_simple:
-  gym_<task>.json      Gymnasium's own asset for the four contact-free tasks, compiled by MuJoCo;
+  gym_<task>.json      Gymnasium's own asset for each MuJoCo task, compiled by MuJoCo;
                        the C++ tests compile our envs/mujoco/assets/<task>.xml and compare with it.
   snippet_<name>.json  each synthetic model in tests/data/mjcf/snippets/ (defaults, childclass,
                        euler sequences, fromto, settotalmass, inertial, geom inertias, ball and
@@ -25,7 +25,7 @@ import gymnasium
 import mujoco
 import numpy as np
 
-from mujoco_export import GYMNASIUM_VERSION, MUJOCO_VERSION, export_model
+from mujoco_export import GYMNASIUM_VERSION, MUJOCO_VERSION, export_model, gym_asset_file
 from task_list import tasks
 
 TASKS = [t.name for t in tasks() if t.mujoco]  # the task list's MuJoCo tasks (envs/tasks.hpp)
@@ -66,10 +66,11 @@ def main():
 
   gym_assets = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
   for task in TASKS:
-    gym = export_model(mujoco.MjModel.from_xml_path(os.path.join(gym_assets, task + ".xml")), True)
+    gym_file = gym_asset_file(task)
+    gym = export_model(mujoco.MjModel.from_xml_path(os.path.join(gym_assets, gym_file)), True)
     ours = export_model(mujoco.MjModel.from_xml_path(os.path.join(ROOT, "envs", "mujoco", "assets", task + ".xml")), True)
     assert same_physics(gym, ours), f"envs/mujoco/assets/{task}.xml compiles differently from Gymnasium's"
-    write(args.out, "gym_" + task, f"gymnasium/envs/mujoco/assets/{task}.xml", gym)
+    write(args.out, "gym_" + task, f"gymnasium/envs/mujoco/assets/{gym_file}", gym)
     print(f"gym_{task}: nq={gym['nq']} nv={gym['nv']} nbody={gym['nbody']} (ours agree)")
 
   for path in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "mjcf", "snippets", "*.xml"))):

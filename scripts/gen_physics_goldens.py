@@ -21,7 +21,9 @@ import gymnasium
 import mujoco
 import numpy as np
 
-from mujoco_export import GYMNASIUM_VERSION, MUJOCO_VERSION, arr, export_model, iarr
+from mujoco_export import (GYMNASIUM_VERSION, MUJOCO_VERSION, arr, export_model, gym_asset_file,
+                           iarr)
+from stampede_policy import Policy
 from task_list import tasks
 
 # the MuJoCo tasks of the task list (envs/tasks.hpp), by asset name
@@ -71,17 +73,30 @@ EXTRA_MODELS = {"joint_zoo": """
 # linear feedback a = K obs that keeps the pendulum up, so that one episode exercises a long
 # balanced stretch rather than only the fall
 FEEDBACK = {"inverted_pendulum": [0, 2, 0.5, 1]}
+# models of our own with contacts (tests/data/physics/models/): free bodies dropped on a floor and
+# on each other, a pendulum striking a crate, a box sliding down a ramp
+MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
+                         "physics", "models")
+CONTACT_MODELS = ["contact_drop", "contact_strike"]
+# states visited by a trained policy (tests/data/policies/<task>.ckpt) in Gymnasium's environment:
+# the gaits training produces, with the contacts they make, rather than random flailing
+POLICY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
+                          "policies")
+POLICY_STATES = 4
 FEEDBACK_STEPS = 200
 TASK_EPISODES = 3
 TASK_STEPS = 50  # per episode, fewer when it terminates
 ROLLOUT_STATES = 4  # states sampled from the random-control rollout
 LIMIT_STATES = 2  # states with limited joints pushed to their ranges
+CONTACT_STATES = 10  # models with contacts: states sampled further apart, most of them in contact
 TRAJ_STEPS = 100
+SENSITIVITY_EPS = 1e-6  # start-state perturbation for MuJoCo's own drift along a trajectory
+SENSITIVITY_HORIZONS = (10, 50, 100)
 
 
 def asset_path(name):
   root = os.path.dirname(gymnasium.__file__)
-  return os.path.join(root, "envs", "mujoco", "assets", name + ".xml")
+  return os.path.join(root, "envs", "mujoco", "assets", gym_asset_file(name))
 
 
 def state_of(d):
@@ -96,6 +111,19 @@ def load_state(m, d, s):
   d.qvel[:] = s["qvel"]
   d.ctrl[:] = s["ctrl"]
   d.qacc_warmstart[:] = s["qacc_warmstart"]
+
+
+def contacts_of(m, d):
+  """The contact set after collision, in MuJoCo's order."""
+  c = d.contact
+  n = d.ncon
+  return {
+      "ncon": int(n), "geom1": iarr(c.geom1[:n]), "geom2": iarr(c.geom2[:n]),
+      "dist": arr(c.dist[:n]), "pos": arr(c.pos[:n]), "frame": arr(c.frame[:n]),
+      "dim": iarr(c.dim[:n]), "includemargin": arr(c.includemargin[:n]),
+      "friction": arr(c.friction[:n]), "solref": arr(c.solref[:n]), "solimp": arr(c.solimp[:n]),
+      "mu": arr(c.mu[:n]), "exclude": iarr(c.exclude[:n]), "efc_address": iarr(c.efc_address[:n]),
+  }
 
 
 def forward_outputs(m, d):
@@ -123,6 +151,7 @@ def forward_outputs(m, d):
       "efc_vel": arr(d.efc_vel[:nefc]), "efc_aref": arr(d.efc_aref[:nefc]),
       "efc_b": arr(d.efc_b[:nefc]), "efc_force": arr(d.efc_force[:nefc]),
       "qfrc_constraint": arr(d.qfrc_constraint), "qacc": arr(d.qacc),
+      "contacts": contacts_of(m, d),
   }
 
 
@@ -150,11 +179,22 @@ def reset_noisy(m, d, rng, scale):
   d.qvel[:] = rng.uniform(-scale, scale, m.nv)
 
 
-def sample_states(m, d, rng):
+def has_contacts(m, d, rng):
+  """Whether a random-control rollout of 2000 steps ever makes a contact."""
+  reset_noisy(m, d, rng, 0.1)
+  for _ in range(2000):
+    d.ctrl[:] = random_ctrl(m, rng)
+    mujoco.mj_step(m, d)
+    if d.ncon:
+      return True
+  return False
+
+
+def sample_states(m, d, rng, contacts):
   states = []
   reset_noisy(m, d, rng, 0.1)
-  for k in range(ROLLOUT_STATES):
-    for _ in range(int(rng.integers(5, 40))):
+  for k in range(CONTACT_STATES if contacts else ROLLOUT_STATES):
+    for _ in range(int(rng.integers(20, 150) if contacts else rng.integers(5, 40))):
       d.ctrl[:] = random_ctrl(m, rng)
       mujoco.mj_step(m, d)
     d.ctrl[:] = random_ctrl(m, rng)
@@ -182,8 +222,40 @@ def sample_states(m, d, rng):
   return states
 
 
-def trajectory(m, d, rng):
+def policy_states(name, rng):
+  """POLICY_STATES states along 400 steps of the task's trained policy, at random steps from 20 on,
+  each with the policy's action as the control (none without a checkpoint)."""
+  path = os.path.join(POLICY_DIR, name + ".ckpt")
+  if name not in GYM_IDS or not os.path.exists(path):
+    return []
+  env = gymnasium.make(GYM_IDS[name])
+  space = env.action_space
+  policy = Policy(path, env.observation_space.shape[0], space.shape[0], space.low, space.high)
+  picks = set(int(k) for k in rng.choice(np.arange(20, 400), POLICY_STATES, replace=False))
+  obs, _ = env.reset(seed=int(rng.integers(1 << 30)))
+  states = []
+  for step in range(400):
+    a = policy(obs)
+    if step in picks:
+      d = env.unwrapped.data
+      d.ctrl[:] = a
+      states.append(state_of(d))
+    obs, _, terminated, _, _ = env.step(a)
+    if terminated:  # a policy that falls starts again; its states count all the same
+      obs, _ = env.reset(seed=int(rng.integers(1 << 30)))
+  env.close()
+  return states
+
+
+def trajectory(m, d, rng, contacts):
+  """TRAJ_STEPS steps under random controls; with contacts, from a contact-rich state reached by
+  random controls first (a hopper on the ground, boxes at rest)."""
   reset_noisy(m, d, rng, 0.1)
+  while contacts and d.ncon < 2:
+    d.ctrl[:] = random_ctrl(m, rng)
+    mujoco.mj_step(m, d)
+    if d.time > 20:
+      raise SystemExit("no contact-rich state within 20 s")
   start = state_of(d)
   ctrls, qpos, qvel = [], [], []
   for _ in range(TRAJ_STEPS):
@@ -193,7 +265,38 @@ def trajectory(m, d, rng):
     ctrls.append(arr(c))
     qpos.append(arr(d.qpos))
     qvel.append(arr(d.qvel))
-  return {"start": start, "ctrl": ctrls, "qpos": qpos, "qvel": qvel}
+  traj = {"start": start, "ctrl": ctrls, "qpos": qpos, "qvel": qvel}
+  traj["sensitivity"] = sensitivity(m, d, traj)
+  return traj
+
+
+def scaled_error(x, ref):
+  x, ref = np.asarray(x), np.asarray(ref)
+  return float(np.max(np.abs(x - ref) / (1 + np.abs(ref))))
+
+
+def sensitivity(m, d, traj):
+  """How far MuJoCo itself drifts from the trajectory when its start state is perturbed by
+  SENSITIVITY_EPS (three draws): the worst scaled qpos and qvel errors within each horizon of
+  SENSITIVITY_HORIZONS. Contact-rich and chaotic models (HalfCheetah) amplify any difference, float32
+  rounding included, so their trajectory tolerance is set against this."""
+  worst = {h: [0.0, 0.0] for h in SENSITIVITY_HORIZONS}
+  for seed in range(3):
+    noise = np.random.default_rng(seed)
+    load_state(m, d, traj["start"])
+    d.qpos[:] += SENSITIVITY_EPS * noise.uniform(-1, 1, m.nq)
+    d.qvel[:] += SENSITIVITY_EPS * noise.uniform(-1, 1, m.nv)
+    eq = ev = 0.0
+    for t, c in enumerate(traj["ctrl"]):
+      d.ctrl[:] = c
+      mujoco.mj_step(m, d)
+      eq = max(eq, scaled_error(d.qpos, traj["qpos"][t]))
+      ev = max(ev, scaled_error(d.qvel, traj["qvel"][t]))
+      if t + 1 in worst:
+        worst[t + 1] = [max(worst[t + 1][0], eq), max(worst[t + 1][1], ev)]
+  return {"eps": SENSITIVITY_EPS, "horizons": list(SENSITIVITY_HORIZONS),
+          "qpos": [worst[h][0] for h in SENSITIVITY_HORIZONS],
+          "qvel": [worst[h][1] for h in SENSITIVITY_HORIZONS]}
 
 
 def task_rollouts(name, seed):
@@ -230,9 +333,33 @@ def task_rollouts(name, seed):
       ep["terminated"].append(bool(terminated))
       if terminated:
         break
+    if not feedback:
+      ep["drift"] = episode_drift(env, ep)
     episodes.append(ep)
   env.close()
   return {"gym_id": GYM_IDS[name], "episodes": episodes}
+
+
+def episode_drift(env, ep):
+  """Per step, the largest scaled difference of observation and reward between the episode and
+  its replay from a start state perturbed by SENSITIVITY_EPS (worst of three draws), running
+  maximum: how much Gymnasium's own environment amplifies a tiny difference (HalfCheetah's
+  contacts do, strongly)."""
+  u = env.unwrapped
+  worst = np.zeros(len(ep["reward"]))
+  for seed in range(3):
+    noise = np.random.default_rng(seed)
+    env.reset(seed=0)
+    qpos = np.asarray(ep["qpos"]) + SENSITIVITY_EPS * noise.uniform(-1, 1, u.model.nq)
+    qvel = np.asarray(ep["qvel"]) + SENSITIVITY_EPS * noise.uniform(-1, 1, u.model.nv)
+    u.set_state(qpos, qvel)
+    running = 0.0
+    for t, a in enumerate(ep["action"]):
+      obs, reward, _, _, _ = env.step(np.asarray(a, dtype=np.float32))
+      running = max(running, scaled_error(obs, ep["obs"][t]),
+                    scaled_error([reward], [ep["reward"][t]]))
+      worst[t] = max(worst[t], running)
+  return arr(worst)
 
 
 def main():
@@ -245,24 +372,33 @@ def main():
     raise SystemExit(f"goldens are pinned to mujoco {MUJOCO_VERSION}, gymnasium "
                      f"{GYMNASIUM_VERSION}; found {mujoco.__version__}, {gymnasium.__version__}")
   os.makedirs(args.out, exist_ok=True)
-  for i, name in enumerate(ASSETS + list(EXTRA_MODELS)):
+  for i, name in enumerate(ASSETS + list(EXTRA_MODELS) + CONTACT_MODELS):
     if name in EXTRA_MODELS:
       m = mujoco.MjModel.from_xml_string(EXTRA_MODELS[name])
+    elif name in CONTACT_MODELS:
+      m = mujoco.MjModel.from_xml_path(os.path.join(MODEL_DIR, name + ".xml"))
     else:
       m = mujoco.MjModel.from_xml_path(asset_path(name))
     d = mujoco.MjData(m)
     rng = np.random.default_rng(1000 + i)
-    states = sample_states(m, d, rng)
+    contacts = has_contacts(m, d, np.random.default_rng(1))
+    states = sample_states(m, d, rng, contacts)
+    states += policy_states(name, np.random.default_rng(3000 + i))
     for s in states:
       load_state(m, d, s)
       s["forward"] = forward_outputs(m, d)
       s["step_euler"] = step_result(m, d, s, mujoco.mjtIntegrator.mjINT_EULER)
       s["step_rk4"] = step_result(m, d, s, mujoco.mjtIntegrator.mjINT_RK4)
+    source = "scripts/gen_physics_goldens.py"
+    if name in GYM_IDS:
+      source = gym_asset_file(name)
+    elif name in CONTACT_MODELS:
+      source = "tests/data/physics/models/" + name + ".xml"
     golden = {
         "mujoco_version": mujoco.__version__, "gymnasium_version": gymnasium.__version__,
-        "asset": name + ".xml" if name in GYM_IDS else "scripts/gen_physics_goldens.py",
+        "asset": source,
         "model": export_model(m), "states": states,
-        "trajectory": trajectory(m, d, rng),
+        "trajectory": trajectory(m, d, rng, contacts),
     }
     if name in EXTRA_MODELS:
       golden["mjcf"] = EXTRA_MODELS[name]
@@ -272,7 +408,8 @@ def main():
     with open(path, "w") as f:
       json.dump(golden, f, separators=(",", ":"))
     print(f"{path}: {os.path.getsize(path) // 1024} KB, nefc per state "
-          f"{[s['forward']['nefc'] for s in states]}")
+          f"{[s['forward']['nefc'] for s in states]}, ncon "
+          f"{[s['forward']['contacts']['ncon'] for s in states]}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,14 @@ import numpy as np
 MUJOCO_VERSION = "3.3.7"
 GYMNASIUM_VERSION = "1.2.2"
 
+# Gymnasium's asset file for a task where it is not <task>.xml (Walker2d-v5 has its own, with both
+# feet at friction 1.9)
+GYM_ASSET_FILES = {"walker2d": "walker2d_v5"}
+
+
+def gym_asset_file(task):
+  return GYM_ASSET_FILES.get(task, task) + ".xml"
+
 
 def arr(x):
   return np.asarray(x, dtype=np.float64).tolist()
@@ -75,6 +83,8 @@ def export_model(m, compiler_extras=False):
       "actuator_gear": arr(m.actuator_gear[:, 0]),
       "actuator_ctrlrange": arr(m.actuator_ctrlrange),
       "qpos0": arr(m.qpos0), "qpos_spring": arr(m.qpos_spring),
+      # <contact><exclude> body pairs (signature = body1 << 16 | body2)
+      "exclude_body": [[int(s) >> 16, int(s) & 0xFFFF] for s in m.exclude_signature],
       "names": {
           "body": names(m, ot.mjOBJ_BODY, m.nbody), "joint": names(m, ot.mjOBJ_JOINT, m.njnt),
           "geom": names(m, ot.mjOBJ_GEOM, m.ngeom), "site": names(m, ot.mjOBJ_SITE, m.nsite),

@@ -55,6 +55,7 @@ class Compiler {
   Quat resolve(const MjcfOrientation& o, const MjcfOrigin& at) const;
   void compile_body(int i);
   void compile_geom(int body, const MjcfGeomSpec& g, bool infer, MassPiece* piece);
+  void compile_excludes();
   void compile_joints(int i);
   void compile_inertia(int i, const std::vector<MassPiece>& pieces);
   void compile_actuators();
@@ -146,6 +147,7 @@ void Compiler::compile_geom(int body, const MjcfGeomSpec& g, bool infer, MassPie
       break;
   }
   m_.geom_name.push_back(g.at.name);
+  m_.geom_at.push_back(g.at);
   m_.geom_type.push_back(g.type);
   m_.geom_bodyid.push_back(body);
   m_.geom_contype.push_back(g.contype);
@@ -421,8 +423,23 @@ void Compiler::compile_actuators() {
   }
 }
 
+void Compiler::compile_excludes() {
+  for (const MjcfExcludeSpec& e : s_.excludes) {
+    std::array<int, 2> ids{};
+    for (int k = 0; k < 2; ++k) {
+      const std::string& name = k == 0 ? e.body1 : e.body2;
+      auto it = std::find(m_.body_name.begin(), m_.body_name.end(), name);
+      if (name.empty() || it == m_.body_name.end())
+        mjcf_fail(e.at, "unknown body '" + name + "' (exclude needs body1 and body2)");
+      ids[k] = static_cast<int>(it - m_.body_name.begin());
+    }
+    m_.exclude_body.push_back(ids);
+  }
+}
+
 CompiledMjcf Compiler::run() {
   m_.model_name = s_.model_name;
+  m_.root_at = s_.root_at;
   m_.opt = s_.option;
   flatten(s_.world, -1);
   // far beyond any engine capacity: stop before the dense qpos0 computations grow large
@@ -436,6 +453,7 @@ CompiledMjcf Compiler::run() {
     if (m_.body_jntnum[i] > 0 && !body_has_mass(i))
       mjcf_fail(work_[i].spec->at, "a moving body needs positive mass and inertia");
   compile_actuators();
+  compile_excludes();
   if (c_.settotalmass > 0) {
     double total = 0;
     for (double mass : m_.body_mass)

@@ -9,6 +9,7 @@
 
 #include "envs/mjcf/compile.hpp"
 #include "envs/mjcf/parse.hpp"
+#include "envs/physics/contact_pairs.hpp"
 
 namespace stampede {
 
@@ -160,6 +161,49 @@ void pack_actuators(const CompiledMjcf& c, Model& m) {
   }
 }
 
+const char* const kGeomTypeNames[] = {"plane",     "hfield",   "sphere", "capsule",
+                                      "ellipsoid", "cylinder", "box",    "mesh"};
+
+std::string geom_label(const CompiledMjcf& c, int g) {
+  const std::string& name = c.geom_name[g];
+  const MjcfOrigin& at = c.geom_at[g];
+  return (name.empty() ? "geom " + std::to_string(g) : "geom '" + name + "'") + " (" +
+         kGeomTypeNames[c.geom_type[g]] + ", line " + std::to_string(at.line) + ")";
+}
+
+// the candidate contact pairs; a model whose contacts the engine cannot simulate faithfully is
+// an error naming what is missing
+void pack_contacts(const CompiledMjcf& c, Model& m) {
+  const ContactPairIssue issue = build_contact_pairs(m, c.exclude_body);
+  const std::string over = issue.needed > issue.capacity
+                               ? " (" + std::to_string(issue.needed - issue.capacity) + " over)"
+                               : "";
+  switch (issue.kind) {
+    case ContactPairIssue::kNone:
+      return;
+    case ContactPairIssue::kUnsupportedPair:
+      mjcf_fail(c.geom_at[issue.geom2],
+                "the engine has no collider for " + geom_label(c, issue.geom1) + " and " +
+                    geom_label(c, issue.geom2) +
+                    ", which can collide: supported are plane, sphere, capsule and box pairs "
+                    "except capsule-box and box-box; filter the pair (contype/conaffinity, "
+                    "<exclude>) or disable contacts");
+    case ContactPairIssue::kTooManyPairs:
+      mjcf_fail(c.root_at, std::to_string(issue.needed) +
+                               " candidate contact pairs exceed the "
+                               "engine's capacity of " +
+                               std::to_string(issue.capacity) + over);
+    case ContactPairIssue::kTooManyContacts:
+      mjcf_fail(c.root_at, "the contact pairs can make " + std::to_string(issue.needed) +
+                               " contacts, beyond the engine's capacity of " +
+                               std::to_string(issue.capacity) + over);
+    case ContactPairIssue::kTooManyRows:
+      mjcf_fail(c.root_at, "joint limits and contacts can need " + std::to_string(issue.needed) +
+                               " constraint rows, beyond the engine's capacity of " +
+                               std::to_string(issue.capacity) + over);
+  }
+}
+
 }  // namespace
 
 Model pack_model(const CompiledMjcf& c, MjcfNames* names) {
@@ -186,6 +230,7 @@ Model pack_model(const CompiledMjcf& c, MjcfNames* names) {
   pack_joints(c, m);
   pack_geoms_and_sites(c, m);
   pack_actuators(c, m);
+  pack_contacts(c, m);
   if (names) {
     names->model = c.model_name;
     names->body = c.body_name;

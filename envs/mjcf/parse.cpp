@@ -83,6 +83,7 @@ class Parser {
   void parse_site(pugi::xml_node n, MjcfBodySpec* body, const std::string& childclass);
   void parse_inertial(pugi::xml_node n, MjcfBodySpec* body);
   void parse_actuators(pugi::xml_node n);
+  void parse_contact(pugi::xml_node n);
   const KindMap* defaults_for(pugi::xml_node n, std::string_view kind,
                               const std::string& childclass) const;
   void check_name(pugi::xml_node n, std::set<std::string>* names) const;
@@ -306,7 +307,10 @@ void Parser::parse_option(pugi::xml_node n) {
   o.integrator = a.keyword("integrator", {"Euler", "RK4"}, o.integrator);
   o.solver = a.keyword("solver", {"PGS", "CG", "Newton"}, o.solver);
   if (o.solver == 1) fail(n, "solver CG is outside the MJCF subset (use Newton or PGS)");
-  o.cone = a.keyword("cone", {"pyramidal"}, o.cone);
+  o.cone = a.keyword("cone", {"pyramidal", "elliptic"}, o.cone);
+  if (o.cone == 1)
+    a.fail_at(a.line_of("cone"),
+              "elliptic friction cones are outside the MJCF subset (pyramidal only)");
   for (pugi::xml_node c : n.children()) {
     if (c.type() != pugi::node_element) continue;
     if (std::string_view(c.name()) != "flag") fail(c, "unknown element inside <option>");
@@ -524,6 +528,33 @@ void Parser::parse_actuators(pugi::xml_node n) {
   }
 }
 
+// <exclude> is supported; explicit <pair>s are not (their parameter defaults follow rules of
+// their own): a clear error rather than contacts that differ from MuJoCo's
+void Parser::parse_contact(pugi::xml_node n) {
+  if (n.first_attribute()) fail(n, "contact takes no attributes");
+  for (pugi::xml_node c : n.children()) {
+    if (c.type() != pugi::node_element) continue;
+    std::string_view kind = c.name();
+    if (kind == "pair")
+      fail(c,
+           "explicit contact pairs are outside the MJCF subset: contacts come from "
+           "contype/conaffinity, and <exclude> removes body pairs");
+    if (kind != "exclude") fail(c, "element outside the MJCF subset");
+    MjcfExcludeSpec e;
+    e.at = origin(c);
+    for (pugi::xml_attribute a : c.attributes()) {
+      std::string_view name = a.name();
+      if (name == "body1")
+        e.body1 = a.value();
+      else if (name == "body2")
+        e.body2 = a.value();
+      else if (name != "name")
+        fail(c, "unsupported attribute '" + std::string(name) + "' on exclude");
+    }
+    spec_.excludes.push_back(e);
+  }
+}
+
 MjcfSpec Parser::run() {
   pugi::xml_document doc;
   pugi::xml_parse_result res = doc.load_buffer(xml_.data(), xml_.size());
@@ -537,6 +568,7 @@ MjcfSpec Parser::run() {
   for (pugi::xml_attribute a : root.attributes())
     if (std::string_view(a.name()) != "model") fail(root, "unsupported attribute on <mujoco>");
   spec_.model_name = root.attribute("model").value();
+  spec_.root_at = origin(root);
 
   // global settings first, whatever their position in the file, as MuJoCo reads them
   for (pugi::xml_node c : root.children("compiler"))
@@ -566,8 +598,10 @@ MjcfSpec Parser::run() {
         if (a.type() == pugi::node_element && std::string_view(a.name()) != "texture" &&
             std::string_view(a.name()) != "material")
           fail(a, "asset outside the MJCF subset (only texture and material are accepted)");
-    } else if (kind == "contact" || kind == "tendon" || kind == "equality" || kind == "sensor" ||
-               kind == "extension" || kind == "deformable") {
+    } else if (kind == "contact") {
+      parse_contact(c);
+    } else if (kind == "tendon" || kind == "equality" || kind == "sensor" || kind == "extension" ||
+               kind == "deformable") {
       for (pugi::xml_node a : c.children())
         if (a.type() == pugi::node_element) fail(a, "element outside the MJCF subset");
     } else {

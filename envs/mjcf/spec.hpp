@@ -136,17 +136,26 @@ struct MjcfActuatorSpec {
   int ctrllimited = kLimitedAuto;
 };
 
+// <contact><exclude body1 body2>: the two bodies never collide
+struct MjcfExcludeSpec {
+  MjcfOrigin at;
+  std::string body1, body2;
+};
+
 struct MjcfSpec {
   std::string model_name;
+  MjcfOrigin root_at;  // the <mujoco> element, for errors about the model as a whole
   MjcfCompilerSpec compiler;
   MjcfOptionSpec option;
   MjcfBodySpec world;
   std::vector<MjcfActuatorSpec> actuators;
+  std::vector<MjcfExcludeSpec> excludes;
 };
 
 // The compiled model in double precision; field meanings as in mjModel and envs/physics/model.hpp.
 struct CompiledMjcf {
   std::string model_name;
+  MjcfOrigin root_at;
   MjcfOptionSpec opt;
   double stat_meaninertia = 1;
   int nq = 0, nv = 0;
@@ -170,6 +179,7 @@ struct CompiledMjcf {
   std::vector<double> dof_armature, dof_damping, dof_invweight0;
 
   std::vector<std::string> geom_name;
+  std::vector<MjcfOrigin> geom_at;  // where each geom was declared, for contact errors
   std::vector<int> geom_type, geom_bodyid, geom_contype, geom_conaffinity, geom_condim,
       geom_priority;
   std::vector<std::array<double, 3>> geom_size, geom_pos, geom_friction;
@@ -189,6 +199,8 @@ struct CompiledMjcf {
   std::vector<std::array<double, 2>> actuator_ctrlrange;
 
   std::vector<double> qpos0, qpos_spring;
+
+  std::vector<std::array<int, 2>> exclude_body;  // body pairs that never collide
 
   int nbody() const { return static_cast<int>(body_parentid.size()); }
   int njnt() const { return static_cast<int>(jnt_type.size()); }

@@ -37,8 +37,7 @@ struct InvertedDoublePendulum : MujocoTask<3, 3, 1, DataSizes<3, 3, 4, 3, 5, 1, 
   STAMPEDE_HD void reset(float* s, Rng& rng) const {
     float qpos[kNq], qvel[kNv];
     noisy_qpos0(reset_noise_scale, rng, qpos);
-    for (int k = 0; k < kNv; ++k)
-      qvel[k] = reset_noise_scale * rng.normal();
+    normal_qvel(reset_noise_scale, rng, qvel);
     set_state(s, qpos, qvel);
   }
 

@@ -82,6 +82,13 @@ STAMPEDE_HD int do_simulation(const Model& m, D& d, const float* action, int fra
   return resets;
 }
 
+STAMPEDE_HD float squared_norm(const float* a, int n) {
+  float s = 0;
+  for (int i = 0; i < n; ++i)
+    s += a[i] * a[i];
+  return s;
+}
+
 // What every MuJoCo task has: the model it steps, its time limit, Gymnasium's action space (the
 // actuators' ctrlrange), and Gymnasium's set_state and reset noise. Tasks derive from it (plain
 // inheritance, no virtual functions, so it works the same in device code).
@@ -135,6 +142,12 @@ struct MujocoTask {
       qvel[k] = rng.uniform(-scale, scale);
   }
 
+  // scale N(0, 1) on every velocity
+  STAMPEDE_HD void normal_qvel(float scale, Rng& rng, float* qvel) const {
+    for (int k = 0; k < NV; ++k)
+      qvel[k] = scale * rng.normal();
+  }
+
   // Gymnasium's do_simulation on the environment state s: ctrl = action, then frame_skip physics
   // steps; d is left with the last forward evaluation; returns the diverged states reset
   STAMPEDE_HD int simulate(float* s, const float* action, int frame_skip, PhysData& d) const {
@@ -144,13 +157,37 @@ struct MujocoTask {
     store_physics<Layout>(*model, d, s);
     return resets;
   }
-};
 
-STAMPEDE_HD float squared_norm(const float* a, int n) {
-  float s = 0;
-  for (int i = 0; i < n; ++i)
-    s += a[i] * a[i];
-  return s;
-}
+  // simulate(), returning Gymnasium's x_velocity: qpos[0]'s change over the environment step
+  STAMPEDE_HD float simulate_x_velocity(float* s, const float* action, int frame_skip, PhysData& d,
+                                        int* resets) const {
+    const float x_before = s[Layout::kQpos];
+    *resets = simulate(s, action, frame_skip, d);
+    const float dt = model->opt.timestep * static_cast<float>(frame_skip);
+    return (d.qpos[0] - x_before) / dt;
+  }
+
+  // the runners' step (Swimmer, HalfCheetah): reward = forward_weight x_velocity - ctrl_weight
+  // |action|^2, never terminated
+  STAMPEDE_HD StepOutcome run_forward(float* s, const float* action, int frame_skip,
+                                      float forward_weight, float ctrl_weight) const {
+    PhysData d;
+    int resets;
+    const float x_velocity = simulate_x_velocity(s, action, frame_skip, d, &resets);
+    const float reward = forward_weight * x_velocity - ctrl_weight * squared_norm(action, NU);
+    return {reward, false, resets};
+  }
+
+  // the locomotion tasks' observation: qpos without its first `skip` entries (the position along
+  // the floor), then qvel, clipped to +-vel_clip when vel_clip > 0
+  STAMPEDE_HD void observe_qpos_qvel(const float* s, int skip, float vel_clip, float* obs) const {
+    for (int k = skip; k < NQ; ++k)
+      obs[k - skip] = s[Layout::kQpos + k];
+    for (int k = 0; k < NV; ++k) {
+      const float v = s[Layout::kQvel + k];
+      obs[NQ - skip + k] = vel_clip > 0 ? clamp_to(v, -vel_clip, vel_clip) : v;
+    }
+  }
+};
 
 }  // namespace stampede

@@ -28,22 +28,10 @@ struct Swimmer : MujocoTask<5, 5, 2, DataSizes<5, 5, 4, 5, 4, 0, 2, 4>> {
   }
 
   STAMPEDE_HD StepOutcome step(float* s, const float* action, Rng&) const {
-    const float x_before = s[Layout::kQpos];
-    PhysData d;
-    const int resets = simulate(s, action, frame_skip, d);
-    const float dt = model->opt.timestep * static_cast<float>(frame_skip);
-    const float x_velocity = (d.qpos[0] - x_before) / dt;
-    const float reward =
-        forward_reward_weight * x_velocity - ctrl_cost_weight * squared_norm(action, kActDim);
-    return {reward, false, resets};
+    return run_forward(s, action, frame_skip, forward_reward_weight, ctrl_cost_weight);
   }
 
-  STAMPEDE_HD void observe(const float* s, float* obs) const {
-    for (int k = 2; k < kNq; ++k)
-      obs[k - 2] = s[Layout::kQpos + k];
-    for (int k = 0; k < kNv; ++k)
-      obs[kNq - 2 + k] = s[Layout::kQvel + k];
-  }
+  STAMPEDE_HD void observe(const float* s, float* obs) const { observe_qpos_qvel(s, 2, 0.0f, obs); }
 };
 
 }  // namespace stampede

@@ -1,12 +1,13 @@
-// Soft constraints (joint limits) as MuJoCo builds them: one row per violated or nearly violated
-// side, the impedance from solimp, stiffness and damping from solref, the regulariser R from
-// the diagonal approximation dof_invweight0, and the reference acceleration aref that the
-// solver tracks. Contacts append rows with the same machinery.
+// Soft constraints as MuJoCo builds them (mj_makeConstraint): joint limits, one row per violated
+// or nearly violated side, then the contacts' rows (contact_rows.hpp); per row the impedance from
+// solimp, stiffness and damping from solref, the regulariser R from the diagonal approximation
+// (invweight0), and the reference acceleration aref that the solver tracks.
 #pragma once
 
 #include <cmath>
 
 #include "core/hd.hpp"
+#include "envs/physics/contact_rows.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
 #include "envs/physics/spatial.hpp"
@@ -18,22 +19,6 @@ inline constexpr Real kMaxImp = 0.9999f;
 
 STAMPEDE_HD Real clampr(Real x, Real lo, Real hi) {
   return x < lo ? lo : (x > hi ? hi : x);
-}
-
-// a row with dense Jacobian jac (nv), position pos and margin
-template <class D>
-STAMPEDE_HD void add_constraint_row(const Model& m, D& d, int type, int id, const Real* jac,
-                                    Real pos, Real margin, Real diag) {
-  const int r = d.nefc;
-  if (r >= D::Sizes::kNefc) return;  // capacity reached: drop the row rather than overflow
-  d.efc_type[r] = type;
-  d.efc_id[r] = id;
-  for (int j = 0; j < m.nv; ++j)
-    d.efc_J[r][j] = jac[j];
-  d.efc_pos[r] = pos;
-  d.efc_margin[r] = margin;
-  d.efc_diagApprox[r] = diag;
-  d.nefc = r + 1;
 }
 
 // a ball joint's limit acts on its rotation angle: one row along the rotation axis
@@ -88,14 +73,18 @@ STAMPEDE_HD void instantiate_limits(const Model& m, D& d) {
   }
 }
 
-// solref and solimp of a row, with the integrator-safety and range rules applied
+// solref and solimp of a row (the joint's, or the contact pair's), with the integrator-safety and
+// range rules applied
 template <class D>
 STAMPEDE_HD void row_solver_params(const Model& m, const D& d, int r, Real* solref, Real* solimp) {
   const int id = d.efc_id[r];
+  const bool contact = d.efc_type[r] != kCnstrLimitJoint;
+  const Real* ref = contact ? m.pair_solref[d.contact_pair[id]] : m.jnt_solref[id];
+  const Real* imp = contact ? m.pair_solimp[d.contact_pair[id]] : m.jnt_solimp[id];
   for (int k = 0; k < 2; ++k)
-    solref[k] = m.jnt_solref[id][k];
+    solref[k] = ref[k];
   for (int k = 0; k < 5; ++k)
-    solimp[k] = m.jnt_solimp[id][k];
+    solimp[k] = imp[k];
   if ((solref[0] > 0) != (solref[1] > 0)) {  // mixed formats: MuJoCo's default
     solref[0] = 0.02f;
     solref[1] = 1;
@@ -150,6 +139,24 @@ STAMPEDE_HD void impedance(const Real* solimp, Real pos, Real margin, Real* imp,
   *imp_d = yd * sgn * (solimp[1] - solimp[0]) / solimp[2];
 }
 
+// The friction edges of a pyramid share one R (mj_makeImpedance): with R1 = R0 / impratio and the
+// regularised friction mu = friction[0] sqrt(R1 / R0), every edge gets 2 mu^2 R0, R0 being the
+// first edge's own R.
+template <class D>
+STAMPEDE_HD void pyramid_regulariser(const Model& m, D& d) {
+  for (int c = 0; c < d.ncon; ++c) {
+    const int r = d.contact_efc_address[c];
+    if (r < 0 || d.efc_type[r] != kCnstrContactPyramidal) continue;
+    const int p = d.contact_pair[c];
+    const Real R0 = d.efc_R[r];
+    const Real R1 = R0 / fmaxf(kMinVal, m.opt.impratio);
+    const Real mu = m.pair_friction[p][0] * sqrtf(R1 / R0);
+    const Real shared = 2 * mu * mu * R0;
+    for (int k = 0; k < contact_rows(m.pair_dim[p]) && r + k < d.nefc; ++k)
+      d.efc_R[r + k] = shared;
+  }
+}
+
 // R, D and (K, B, imp, imp') per row
 template <class D>
 STAMPEDE_HD void make_impedance(const Model& m, D& d) {
@@ -166,11 +173,15 @@ STAMPEDE_HD void make_impedance(const Model& m, D& d) {
     const Real B =
         solref[1] > 0 ? 2 / fmaxf(kMinVal, dmax * solref[0]) : -solref[1] / fmaxf(kMinVal, dmax);
     d.efc_R[r] = R;
-    d.efc_D[r] = 1 / R;
     d.efc_KBIP[r][0] = K;
     d.efc_KBIP[r][1] = B;
     d.efc_KBIP[r][2] = imp;
     d.efc_KBIP[r][3] = imp_d;
+  }
+  pyramid_regulariser(m, d);
+  for (int r = 0; r < d.nefc; ++r) {
+    const Real R = d.efc_R[r], imp = d.efc_KBIP[r][2];
+    d.efc_D[r] = 1 / R;
     d.efc_diagApprox[r] = R * imp / (1 - imp);
   }
 }
@@ -180,6 +191,7 @@ STAMPEDE_HD void make_constraint(const Model& m, D& d) {
   d.nefc = 0;
   if (m.opt.disableflags & kDsblConstraint) return;
   instantiate_limits(m, d);
+  instantiate_contacts(m, d);
   make_impedance(m, d);
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/hd.hpp"
 #include "envs/physics/actuation.hpp"
+#include "envs/physics/collision.hpp"
 #include "envs/physics/com_pos.hpp"
 #include "envs/physics/constraint.hpp"
 #include "envs/physics/crb.hpp"
@@ -23,7 +24,15 @@
 namespace stampede {
 
 // why step() refused to integrate; the caller resets the environment, as MuJoCo auto-resets
-enum StepStatus : int32_t { kStepOk = 0, kStepBadQpos = 1, kStepBadQvel = 2, kStepBadQacc = 3 };
+// (kStepOverflow: a contact or constraint row found no room in the data, which binding a model
+// only to data that DataT::fits rules out; the step is reported rather than run on missing rows)
+enum StepStatus : int32_t {
+  kStepOk = 0,
+  kStepBadQpos = 1,
+  kStepBadQvel = 2,
+  kStepBadQacc = 3,
+  kStepOverflow = 4,
+};
 
 inline constexpr Real kMaxVal = 1e10f;  // MuJoCo's mjMAXVAL: larger magnitudes count as diverged
 
@@ -44,6 +53,7 @@ STAMPEDE_HD void fwd_position(const Model& m, D& d) {
   com_pos(m, d);
   mass_matrix(m, d);
   factor_mass(m, d);
+  collision(m, d);
   make_constraint(m, d);
 }
 
@@ -67,6 +77,7 @@ STAMPEDE_HD void fwd_acceleration(const Model& m, D& d) {
 // pipeline multiplied compile time and code size (docs/design.md, "Build time")
 template <class D>
 STAMPEDE_HD_NOINLINE void forward(const Model& m, D& d) {
+  d.overflow = 0;
   fwd_position(m, d);
   fwd_velocity(m, d);
   actuation(m, d);
@@ -101,7 +112,9 @@ STAMPEDE_HD void runge_kutta4(const Model& m, D& d) {
     for (int k = 0; k < nv; ++k)
       d.qvel[k] = d.rk_qvel0[k] + h * c * d.rk_stage_qacc[i - 1][k];
     d.time = t0 + c * h;
+    const int32_t overflow = d.overflow;
     forward(m, d);
+    d.overflow |= overflow;
     for (int k = 0; k < nv; ++k) {
       d.rk_stage_qvel[i][k] = d.qvel[k];
       d.rk_stage_qacc[i][k] = d.qacc[k];
@@ -131,9 +144,11 @@ STAMPEDE_HD StepStatus step(const Model& m, D& d) {
   if (any_bad(d.qpos, m.nq)) return kStepBadQpos;
   if (any_bad(d.qvel, m.nv)) return kStepBadQvel;
   forward(m, d);
+  if (d.overflow) return kStepOverflow;
   if (any_bad(d.qacc, m.nv)) return kStepBadQacc;
   if (m.opt.integrator == kIntRK4) {
     runge_kutta4(m, d);
+    if (d.overflow) return kStepOverflow;
   } else {
     euler(m, d);
   }

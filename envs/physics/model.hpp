@@ -22,6 +22,10 @@ inline constexpr int kMaxQpos = 40;  // a free joint takes 7 qpos for 6 dofs
 inline constexpr int kMaxGeoms = 32;
 inline constexpr int kMaxSites = 16;
 inline constexpr int kMaxActuators = 24;
+// contact capacities: candidate geom pairs, and contacts and constraint rows of one state at most
+inline constexpr int kMaxPairs = 128;
+inline constexpr int kMaxContacts = 64;
+inline constexpr int kMaxEfc = 256;
 
 // values equal MuJoCo's enums so exported arrays can be copied as they are
 enum JointType : int32_t { kJntFree = 0, kJntBall = 1, kJntSlide = 2, kJntHinge = 3 };
@@ -38,10 +42,12 @@ enum GeomType : int32_t {
 enum Integrator : int32_t { kIntEuler = 0, kIntRK4 = 1 };
 enum Solver : int32_t { kSolPGS = 0, kSolCG = 1, kSolNewton = 2 };
 enum Cone : int32_t { kConePyramidal = 0, kConeElliptic = 1 };
+inline constexpr int kNumGeomTypes = 8;
 
 // disable flags, same bits as mjtDisableBit
 enum DisableBit : int32_t {
   kDsblConstraint = 1 << 0,
+  kDsblFilterParent = 1 << 2,
   kDsblLimit = 1 << 3,
   kDsblContact = 1 << 4,
   kDsblSpring = 1 << 5,
@@ -140,6 +146,21 @@ struct Model {
   Real geom_solimp[kMaxGeoms][5];
   Real geom_margin[kMaxGeoms];
   Real geom_gap[kMaxGeoms];
+
+  // candidate contact pairs, fixed when the model is built (envs/physics/contact_pairs.hpp) in
+  // the order MuJoCo's collision detection visits them; geom1's type <= geom2's type. The
+  // parameters are those MuJoCo 3.3.7 combines from the two geoms (mj_contactParam).
+  int32_t npair = 0;
+  int32_t ncon_max = 0;          // contacts all pairs can make together at most
+  int32_t nefc_contact_max = 0;  // constraint rows those contacts can need at most
+  int32_t pair_geom1[kMaxPairs];
+  int32_t pair_geom2[kMaxPairs];
+  int32_t pair_dim[kMaxPairs];       // condim: 1, 3, 4 or 6
+  Real pair_friction[kMaxPairs][5];  // (slide, slide, spin, roll, roll), each >= MuJoCo's 1e-5
+  Real pair_solref[kMaxPairs][2];
+  Real pair_solimp[kMaxPairs][5];
+  Real pair_margin[kMaxPairs];  // max of the geoms' margins: contacts are detected within it
+  Real pair_gap[kMaxPairs];     // max of the geoms' gaps: rows only for dist < margin - gap
 
   // sites
   int32_t site_bodyid[kMaxSites];

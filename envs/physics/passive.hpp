@@ -8,6 +8,7 @@
 #include "core/hd.hpp"
 #include "envs/physics/data.hpp"
 #include "envs/physics/model.hpp"
+#include "envs/physics/point_jacobian.hpp"
 #include "envs/physics/spatial.hpp"
 
 namespace stampede {
@@ -16,19 +17,9 @@ namespace stampede {
 template <class D>
 STAMPEDE_HD void apply_force_torque(const Model& m, const D& d, int body, const Real* force,
                                     const Real* torque, const Real* point, Real* qfrc) {
-  Real offset[3];
-  sub3(offset, point, d.subtree_com[m.body_rootid[body]]);
-  while (body > 0 && m.body_dofnum[body] == 0)
-    body = m.body_parentid[body];
-  if (body == 0) return;
-  for (int j = m.body_dofadr[body] + m.body_dofnum[body] - 1; j >= 0; j = m.dof_parentid[j]) {
-    const Real* c = d.cdof[j];
-    Real lin[3];
-    cross3(lin, c, offset);
-    for (int k = 0; k < 3; ++k)
-      lin[k] += c[3 + k];
-    qfrc[j] += dot3(lin, force) + dot3(c, torque);
-  }
+  for_each_point_dof(m, d, body, point, [&](int j, const Real* lin, const Real* ang) {
+    qfrc[j] += dot3(lin, force) + dot3(ang, torque);
+  });
 }
 
 template <class D>

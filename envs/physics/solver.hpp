@@ -147,7 +147,13 @@ STAMPEDE_HD Real line_search(const Model& m, const D& d, NewtonState<typename D:
   for (int it = 0; it < m.opt.ls_iterations; ++it) {
     Real next = alpha - d1 / d2;
     const bool newton = next > lo && next < hi;
-    if (!newton) next = 0.5f * (lo + hi);
+    if (!newton) {
+      // outside the bracket: the Newton step is below float resolution when nothing bounds it
+      // above (the step would only ever grow alpha), so alpha is as good as float can tell
+      if (!(hi < INFINITY)) break;
+      next = 0.5f * (lo + hi);
+    }
+    if (next == alpha) break;  // no representable progress left
     const bool same_piece = newton && !crosses_piece(d, s, alpha, next);
     alpha = next;
     line_derivs(d, quad_gauss, s, alpha, &d1, &d2);

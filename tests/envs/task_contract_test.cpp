@@ -52,8 +52,9 @@ void check_episodes(const Env& env) {
   for (int i = kEnvs - 1; i >= 0; --i)
     reset_env(env, b2, i, kSeed, 0);
   EXPECT_EQ(envs.state, again.state) << Env::kName;
-  EXPECT_NE(std::vector<float>(envs.obs.begin(), envs.obs.begin() + Env::kObsDim),
-            std::vector<float>(envs.obs.begin() + Env::kObsDim, envs.obs.begin() + 2 * Env::kObsDim))
+  EXPECT_NE(
+      std::vector<float>(envs.obs.begin(), envs.obs.begin() + Env::kObsDim),
+      std::vector<float>(envs.obs.begin() + Env::kObsDim, envs.obs.begin() + 2 * Env::kObsDim))
       << Env::kName << ": two envs reset to the same observation";
 
   Rng actions(kSeed, RngPurpose::kEval, 0, 0);

@@ -6,19 +6,12 @@
 #include <string>
 
 #include "envs/mjcf/loader.hpp"
+#include "support/mjcf_errors.hpp"
 
 namespace stampede {
 namespace {
 
-// message of the MjcfError that loading xml throws ("" when it loads)
-std::string load_error(const std::string& xml) {
-  try {
-    load_mjcf_string(xml);
-  } catch (const MjcfError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::mjcf_load_error;
 
 // a valid model with a marker where a test inserts its body content (line 4 onwards)
 std::string model_with(const std::string& body_content, const std::string& extra = "") {
@@ -32,7 +25,7 @@ std::string model_with(const std::string& body_content, const std::string& extra
 
 void expect_error(const std::string& xml, const std::string& line, const std::string& element,
                   const std::string& what) {
-  std::string msg = load_error(xml);
+  std::string msg = mjcf_load_error(xml);
   ASSERT_FALSE(msg.empty()) << "no error for:\n" << xml;
   EXPECT_NE(msg.find("<string>:" + line + ":"), std::string::npos) << msg;
   EXPECT_NE(msg.find("<" + element), std::string::npos) << msg;
@@ -40,11 +33,12 @@ void expect_error(const std::string& xml, const std::string& line, const std::st
 }
 
 TEST(MjcfError, MalformedXmlNamesTheLine) {
-  std::string msg = load_error("<mujoco>\n<worldbody>\n<body name=\"a\">\n</worldbody>\n</mujoco>");
+  std::string msg =
+      mjcf_load_error("<mujoco>\n<worldbody>\n<body name=\"a\">\n</worldbody>\n</mujoco>");
   EXPECT_NE(msg.find("malformed XML"), std::string::npos) << msg;
   EXPECT_NE(msg.find("<string>:4:"), std::string::npos) << msg;
-  EXPECT_NE(load_error("").find("malformed XML"), std::string::npos);
-  EXPECT_NE(load_error("<robot/>").find("root element must be <mujoco>"), std::string::npos);
+  EXPECT_NE(mjcf_load_error("").find("malformed XML"), std::string::npos);
+  EXPECT_NE(mjcf_load_error("<robot/>").find("root element must be <mujoco>"), std::string::npos);
 }
 
 TEST(MjcfError, UnknownAndUnsupportedElements) {
@@ -146,9 +140,9 @@ TEST(MjcfError, BadValues) {
 }
 
 TEST(MjcfError, ValuesBeyondFloatRangeAreRejected) {
-  EXPECT_NE(load_error(model_with("<site pos=\"1e300 0 0\"/>")).find("site_pos"),
+  EXPECT_NE(mjcf_load_error(model_with("<site pos=\"1e300 0 0\"/>")).find("site_pos"),
             std::string::npos);
-  EXPECT_NE(load_error(model_with("", "<compiler inertiagrouprange=\"1e30 2\"/>\n"))
+  EXPECT_NE(mjcf_load_error(model_with("", "<compiler inertiagrouprange=\"1e30 2\"/>\n"))
                 .find("inertiagrouprange must hold two integers"),
             std::string::npos);
 }
@@ -163,7 +157,7 @@ TEST(MjcfError, VisualPartsAreAccepted) {
       "<asset><texture name=\"t\" type=\"2d\" builtin=\"checker\" width=\"8\" height=\"8\"/>"
       "<material name=\"m\" texture=\"t\"/></asset>\n"
       "<default><camera fovy=\"45\"/><geom rgba=\"1 1 1 1\"/><tendon/></default>\n");
-  EXPECT_EQ(load_error(xml), "");
+  EXPECT_EQ(mjcf_load_error(xml), "");
 }
 
 TEST(MjcfError, FileErrorsNameThePath) {
@@ -179,7 +173,7 @@ TEST(MjcfError, CapacityIsChecked) {
   std::string bodies;
   for (int i = 0; i < 40; ++i)
     bodies += "<body><joint/><geom size=\"0.1\"/></body>";
-  std::string msg = load_error("<mujoco><worldbody>" + bodies + "</worldbody></mujoco>");
+  std::string msg = mjcf_load_error("<mujoco><worldbody>" + bodies + "</worldbody></mujoco>");
   EXPECT_NE(msg.find("capacity"), std::string::npos) << msg;
 }
 

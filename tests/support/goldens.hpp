@@ -13,6 +13,19 @@ namespace stampede::testing {
 // document when it is missing
 nlohmann::json load_golden(const std::string& set, const std::string& name);
 
+// the models of tests/data/physics: Gymnasium's MuJoCo assets, joint_zoo (free and ball joints,
+// springs, custom solref/solimp, Euler) and the contact models of tests/data/physics/models/
+inline constexpr const char* kPhysicsGoldens[] = {"inverted_pendulum",
+                                                  "inverted_double_pendulum",
+                                                  "reacher",
+                                                  "swimmer",
+                                                  "hopper",
+                                                  "walker2d",
+                                                  "half_cheetah",
+                                                  "joint_zoo",
+                                                  "contact_drop",
+                                                  "contact_strike"};
+
 // every number of a (nested) JSON array, in order
 std::vector<double> flatten(const nlohmann::json& j);
 

@@ -2,6 +2,9 @@
 
 #include <fstream>
 #include <stdexcept>
+#include <vector>
+
+#include "envs/physics/contact_pairs.hpp"
 
 namespace stampede {
 namespace {
@@ -142,6 +145,16 @@ Model model_from_json(const nlohmann::json& j) {
 
   read_vec(j, "qpos0", m.nq, m.qpos0);
   read_vec(j, "qpos_spring", m.nq, m.qpos_spring);
+
+  // the candidate pairs as the MJCF loader computes them (MuJoCo has no such list to export)
+  std::vector<std::array<int, 2>> excluded;
+  if (j.contains("exclude_body"))
+    excluded = j.at("exclude_body").get<std::vector<std::array<int, 2>>>();
+  const ContactPairIssue issue = build_contact_pairs(m, excluded);
+  if (issue.kind != ContactPairIssue::kNone) {
+    throw std::runtime_error("model json: contacts the engine cannot simulate (issue " +
+                             std::to_string(issue.kind) + ")");
+  }
   return m;
 }
 
