@@ -107,6 +107,7 @@ void Compiler::compile_geom(int body, const MjcfGeomSpec& g, bool infer, MassPie
   if (g.type != kPlane)
     for (int k = 0; k < need; ++k)
       if (size[k] <= 0) mjcf_fail(g.at, "size[" + std::to_string(k) + "] must be positive");
+  if (g.type == kPlane && size[2] <= 0) mjcf_fail(g.at, "plane size[2] must be positive");
   if (g.type == kPlane && m_.body_weldid[body] != 0)
     mjcf_fail(g.at, "a plane is allowed only in a static body");
 

@@ -322,6 +322,10 @@ void Parser::parse_option(pugi::xml_node n) {
       int bit = mjcf::flag_disable_bit(f.name(), &known, &enable_flag);
       if (!known) fail(c, "unsupported flag '" + std::string(f.name()) + "'");
       std::string_view name = f.name();
+      // without the midphase MuJoCo makes contacts in another order (so other solver rows);
+      // the engine's pair list follows the default order
+      if (name == "midphase" && v == "disable")
+        fail(c, "flag 'midphase' disabled: outside the MJCF subset (contact order)");
       if (enable_flag && v == "enable" && name != "energy" && name != "fwdinv" &&
           name != "invdiscrete")
         fail(c, "flag '" + std::string(name) + "' enabled: outside the MJCF subset");

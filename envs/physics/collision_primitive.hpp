@@ -188,11 +188,18 @@ STAMPEDE_HD int collide_capsule_capsule(RawContact* con, Real margin, const Geom
   const Real bb = dot3(half_b, half_b);
   const Real u = -dot3(half_a, rel);
   const Real v = dot3(half_b, rel);
-  const Real det = aa * bb - ab * ab;
+  // det = aa bb - ab^2 and the two numerators through Lagrange's identity, as cross products:
+  // in float the difference forms cancel to rounding noise for (near-)parallel axes, where
+  // MuJoCo's doubles still take the parallel branch below
+  Real axb[3], bxr[3], axr[3];
+  cross3(axb, half_a, half_b);
+  cross3(bxr, half_b, rel);
+  cross3(axr, half_a, rel);
+  const Real det = dot3(axb, axb);
 
-  if (fabsf(det) >= kMinVal) {
-    Real t1 = (bb * u - ab * v) / det;
-    Real t2 = (aa * v - ab * u) / det;
+  if (det >= kMinVal) {
+    Real t1 = dot3(axb, bxr) / det;  // = (bb u - ab v) / det
+    Real t2 = dot3(axb, axr) / det;  // = (aa v - ab u) / det
     if (t1 > 1) {
       t1 = 1;
       t2 = (v - ab) / bb;

@@ -71,6 +71,8 @@ TEST(MjcfError, UnsupportedDynamicAttributes) {
   expect_error(model_with("", "<option solver=\"CG\"/>\n"), "2", "option", "CG");
   expect_error(model_with("", "<option><flag override=\"enable\"/></option>\n"), "2", "flag",
                "override");
+  expect_error(model_with("", "<option><flag midphase=\"disable\"/></option>\n"), "2", "flag",
+               "midphase");
   expect_error(model_with("", "<compiler coordinate=\"global\"/>\n"), "2", "compiler",
                "coordinate");
   expect_error(model_with("", "<default><tendon stiffness=\"1\"/></default>\n"), "2", "tendon",
@@ -121,6 +123,8 @@ TEST(MjcfError, BadValues) {
                "freejoint", "child of the world");
   expect_error(model_with("<geom type=\"plane\" size=\"1 1 1\"/>"), "4", "geom",
                "only in a static body");
+  expect_error(model_with("<geom type=\"plane\" size=\"1 1\"/>"), "4", "geom",
+               "plane size[2] must be positive");
   expect_error(model_with("", "<compiler eulerseq=\"xyw\"/>\n"), "2", "compiler", "eulerseq");
   expect_error(model_with("", "<option timestep=\"0\"/>\n"), "2", "option", "timestep");
   expect_error(model_with("", "<actuator>\n<motor joint=\"nope\"/></actuator>\n"), "3", "motor",
