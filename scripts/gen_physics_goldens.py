@@ -10,7 +10,7 @@ environments (start state, actions, observations, rewards, terminations).
 
 Pinned reference: mujoco==3.3.7, gymnasium==1.2.2 (assets from the installed package).
 
-Usage: python scripts/gen_physics_goldens.py [--out tests/data/physics]
+Usage: python scripts/gen_physics_goldens.py [--out tests/data/physics] [--models NAME ...]
 """
 
 import argparse
@@ -77,7 +77,9 @@ FEEDBACK = {"inverted_pendulum": [0, 2, 0.5, 1]}
 # on each other, a pendulum striking a crate, a box sliding down a ramp
 MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
                          "physics", "models")
-CONTACT_MODELS = ["contact_drop", "contact_strike"]
+# plus random ones from scripts/gen_contact_models.py
+CONTACT_MODELS = ["contact_drop", "contact_strike", "random_contacts_1", "random_contacts_2",
+                  "random_contacts_3"]
 # states visited by a trained policy (tests/data/policies/<task>.ckpt) in Gymnasium's environment:
 # the gaits training produces, with the contacts they make, rather than random flailing
 POLICY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
@@ -92,6 +94,7 @@ CONTACT_STATES = 10  # models with contacts: states sampled further apart, most 
 TRAJ_STEPS = 100
 SENSITIVITY_EPS = 1e-6  # start-state perturbation for MuJoCo's own drift along a trajectory
 SENSITIVITY_HORIZONS = (10, 50, 100)
+SOLVER_EPS = 1e-7  # relative state perturbation for the solver's conditioning
 
 
 def asset_path(name):
@@ -153,6 +156,29 @@ def forward_outputs(m, d):
       "qfrc_constraint": arr(d.qfrc_constraint), "qacc": arr(d.qacc),
       "contacts": contacts_of(m, d),
   }
+
+
+def solver_sensitivity(m, d, s):
+  """How far MuJoCo's own solver output (efc_force, qfrc_constraint, qacc; scaled error) moves when
+  qpos and qvel change by what float32 resolves (1e-7 relative, worst of three draws): the
+  conditioning of the constraint problem, which bounds how closely a float32 solver can agree."""
+  load_state(m, d, s)
+  mujoco.mj_forward(m, d)
+  ref = [np.array(d.efc_force[:d.nefc]), np.array(d.qfrc_constraint), np.array(d.qacc)]
+  rows = np.array(d.efc_id[:d.nefc])
+  worst = 0.0
+  for seed in range(3):
+    rng = np.random.default_rng(seed)
+    load_state(m, d, s)
+    d.qpos[:] += SOLVER_EPS * (1 + np.abs(d.qpos)) * rng.uniform(-1, 1, m.nq)
+    d.qvel[:] += SOLVER_EPS * (1 + np.abs(d.qvel)) * rng.uniform(-1, 1, m.nv)
+    mujoco.mj_forward(m, d)
+    got = [np.array(d.efc_force[:d.nefc]), np.array(d.qfrc_constraint), np.array(d.qacc)]
+    same_rows = d.nefc == len(rows) and np.array_equal(d.efc_id[:d.nefc], rows)
+    for k in range(0 if same_rows else 1, 3):
+      if len(ref[k]):
+        worst = max(worst, scaled_error(got[k], ref[k]))
+  return worst
 
 
 def step_result(m, d, s, integrator):
@@ -367,12 +393,15 @@ def main():
   default_out = os.path.normpath(
       os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "physics"))
   parser.add_argument("--out", default=default_out)
+  parser.add_argument("--models", nargs="+", help="only these (default: all)")
   args = parser.parse_args()
   if mujoco.__version__ != MUJOCO_VERSION or gymnasium.__version__ != GYMNASIUM_VERSION:
     raise SystemExit(f"goldens are pinned to mujoco {MUJOCO_VERSION}, gymnasium "
                      f"{GYMNASIUM_VERSION}; found {mujoco.__version__}, {gymnasium.__version__}")
   os.makedirs(args.out, exist_ok=True)
   for i, name in enumerate(ASSETS + list(EXTRA_MODELS) + CONTACT_MODELS):
+    if args.models and name not in args.models:
+      continue
     if name in EXTRA_MODELS:
       m = mujoco.MjModel.from_xml_string(EXTRA_MODELS[name])
     elif name in CONTACT_MODELS:
@@ -387,6 +416,7 @@ def main():
     for s in states:
       load_state(m, d, s)
       s["forward"] = forward_outputs(m, d)
+      s["forward"]["solver_sensitivity"] = solver_sensitivity(m, d, s)
       s["step_euler"] = step_result(m, d, s, mujoco.mjtIntegrator.mjINT_EULER)
       s["step_rk4"] = step_result(m, d, s, mujoco.mjtIntegrator.mjINT_RK4)
     source = "scripts/gen_physics_goldens.py"

@@ -28,8 +28,12 @@ using nlohmann::json;
 
 constexpr double kStageTol = 5e-4;
 // solver outputs subtract large, nearly equal terms (J qacc_smooth - aref with stiff limits), so
-// float32 loses more there; measured worst 3e-4, bound 2e-3 (MJX's solver tests use 5e-2)
+// float32 loses more there; measured worst 3e-4, bound 2e-3 (MJX's solver tests use 5e-2). Where
+// the constraint problem is ill-conditioned (stacks of stiff contacts) no float32 solver can do
+// that well: there the bound is ten times how far MuJoCo's own output moves when the state
+// changes by float32's resolution (the golden's "solver_sensitivity").
 constexpr double kSolverTol = 2e-3;
+constexpr double kSolverSensitivityFactor = 10;
 constexpr double kImpSlopeTol = 1e-2;
 
 json load_golden(const std::string& name) {
@@ -165,6 +169,8 @@ TEST_P(PhysicsStages, ForwardMatchesMujocoAtInjectedStates) {
     forward(m, *d);
     const json& f = s.at("forward");
     const double t = kStageTol;
+    const double solver_tol =
+        std::fmax(kSolverTol, kSolverSensitivityFactor * f.value("solver_sensitivity", 0.0));
     // position stage
     expect_close("xpos", &d->xpos[0][0], f["xpos"], t);
     expect_close("xquat", &d->xquat[0][0], f["xquat"], t);
@@ -228,10 +234,10 @@ TEST_P(PhysicsStages, ForwardMatchesMujocoAtInjectedStates) {
       expect_close("efc_vel", rows(d->efc_vel).data(), f["efc_vel"], t);
       expect_close("efc_aref", rows(d->efc_aref).data(), f["efc_aref"], t);
       expect_close("efc_b", rows(d->efc_b).data(), f["efc_b"], t);
-      expect_close("efc_force", rows(d->efc_force).data(), f["efc_force"], kSolverTol);
+      expect_close("efc_force", rows(d->efc_force).data(), f["efc_force"], solver_tol);
     }
-    expect_close("qfrc_constraint", d->qfrc_constraint, f["qfrc_constraint"], kSolverTol);
-    expect_close("qacc", d->qacc, f["qacc"], kSolverTol);
+    expect_close("qfrc_constraint", d->qfrc_constraint, f["qfrc_constraint"], solver_tol);
+    expect_close("qacc", d->qacc, f["qacc"], solver_tol);
   }
   EXPECT_GT(nefc_total, 0) << "goldens should exercise constraints";
 }

@@ -24,6 +24,9 @@ inline constexpr const char* kPhysicsGoldens[] = {"inverted_pendulum",
                                                   "half_cheetah",
                                                   "joint_zoo",
                                                   "contact_drop",
+                                                  "random_contacts_1",
+                                                  "random_contacts_2",
+                                                  "random_contacts_3",
                                                   "contact_strike"};
 
 // every number of a (nested) JSON array, in order
