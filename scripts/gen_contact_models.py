@@ -65,8 +65,9 @@ def model(seed):
            f'<mujoco model="random_contacts_{seed}">',
            f'  <option timestep="0.002" impratio="{rng.choice([1, 1, 2, 5])}"/>',
            "  <worldbody>",
-           f'    <geom name="floor" type="plane" size="5 5 0.1" euler="{fmt(rng.uniform(-8, 8, 2))} 0"'
-           f' contype="1" conaffinity="15" friction="{rng.uniform(0.5, 1.2):.3g} 0.01 0.001"/>']
+           '    <geom name="floor" type="plane" size="5 5 0.1"'
+           f' euler="{fmt(rng.uniform(-8, 8, 2))} 0" contype="1" conaffinity="15"'
+           f' friction="{rng.uniform(0.5, 1.2):.3g} 0.01 0.001"/>']
   for b in range(int(rng.integers(3, 5))):
     pos = [rng.uniform(-0.15, 0.15), rng.uniform(-0.15, 0.15), 0.2 + 0.25 * b]
     lines.append(f'    <body name="b{b}" pos="{fmt(pos)}">')

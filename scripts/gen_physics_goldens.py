@@ -393,7 +393,8 @@ def main():
   default_out = os.path.normpath(
       os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "physics"))
   parser.add_argument("--out", default=default_out)
-  parser.add_argument("--models", nargs="+", help="only these (default: all)")
+  parser.add_argument("--models", nargs="+", choices=ASSETS + list(EXTRA_MODELS) + CONTACT_MODELS,
+                      help="only these (default: all)")
   args = parser.parse_args()
   if mujoco.__version__ != MUJOCO_VERSION or gymnasium.__version__ != GYMNASIUM_VERSION:
     raise SystemExit(f"goldens are pinned to mujoco {MUJOCO_VERSION}, gymnasium "

@@ -7,9 +7,9 @@ mean length of the undiscounted return:
   random   actions uniform in the action space, drawn independently per step;
   trained  the deterministic policy of a committed Stampede checkpoint
            (tests/data/policies/<task>.ckpt, evaluated by scripts/stampede_policy.py).
-Episodes end on termination or at Gymnasium's 1000-step limit. tests/envs/return_stats_test.cpp
-runs the same policies on Stampede's tasks and requires the means and spreads to agree within
-their standard errors.
+Episodes end on termination or at Gymnasium's 1000-step limit. tests/host/return_stats_test.cpp
+runs the same policies on Stampede's tasks and requires the means and the standard deviations to
+agree within three standard errors of their difference.
 
 Pinned reference: mujoco==3.3.7, gymnasium==1.2.2.
 
@@ -73,6 +73,8 @@ def main():
     ckpt = os.path.join("tests", "data", "policies", name + ".ckpt")
     policy = Policy(os.path.join(ROOT, ckpt), env.observation_space.shape[0], space.shape[0],
                     space.low, space.high)
+    if policy.env != name:
+      raise SystemExit(f"{ckpt} was trained on {policy.env}, not {name}")
     entry["trained"] = run_episodes(env, policy, 20000)
     entry["trained"]["checkpoint"] = ckpt
     env.close()

@@ -2,9 +2,9 @@
 
 Reads the checkpoint format of host/checkpoint.hpp (magic, version, JSON header listing the arrays,
 array bytes, FNV-1a 64 checksum) and evaluates the actor exactly as ppo/act.hpp's policy_action
-does without sampling: normalise the observation with the stored running statistics (clipped),
-tanh MLP (ppo/policy_layout.hpp: per layer W [out, in] row-major then b [out]), Gaussian mean
-clipped to the action bounds. Float32 throughout, as the engine computes it.
+does without sampling, up to float rounding (numpy sums in another order): normalise the
+observation with the stored running statistics (clipped), tanh MLP (ppo/policy_layout.hpp: per
+layer W [out, in] row-major then b [out]), Gaussian mean clipped to the action bounds.
 """
 
 import json
@@ -65,6 +65,12 @@ class Policy:
       b = params[offset:offset + n_out]
       offset += n_out
       self.layers.append((w, b))
+    expected = offset + act_dim + sum(  # + log_std + critic
+        n_in * n_out + n_out for n_in, n_out in zip(
+            [obs_dim] + list(config["critic_hidden"]), list(config["critic_hidden"]) + [1]))
+    if params.size != expected:
+      raise ValueError(f"{path}: {params.size} parameters, expected {expected} for obs {obs_dim}, "
+                       f"actions {act_dim}")
     self.low = np.asarray(low, np.float32)
     self.high = np.asarray(high, np.float32)
 

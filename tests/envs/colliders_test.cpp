@@ -1,6 +1,6 @@
 // Narrow-phase cases that goldens sampled from rollouts rarely reach: capsules side by side,
 // parallel up to float rounding (MuJoCo's doubles take its parallel branch there and report two
-// contacts, at the ends of the overlap), and clearly crossing ones (one contact).
+// contacts, at the ends of the overlap), slightly turned, and crossing (one contact).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,13 +10,13 @@
 namespace stampede {
 namespace {
 
-// a capsule of radius r and half-length h along the direction (cos a, sin a, 0), centred at c
+// a capsule of radius r and half-length h centred at c, its axis (cos a, sin a, 0) in the floor
+// plane; right-handed frame with x = (0, 0, 1), y = z x x
 struct Capsule {
   Real pos[3], mat[9], size[3];
-  Capsule(Real x, Real y, Real z, Real angle, Real r, Real h) : pos{x, y, z}, size{r, h, 0} {
-    // columns: x axis, y axis, z axis = the capsule's axis (row-major storage)
-    const Real c = std::cos(angle), s = std::sin(angle);
-    const Real axes[3][3] = {{0, 0, 1}, {-s, c, 0}, {c, s, 0}};  // x, y, z axes
+  Capsule(const Real* c, Real angle, Real r, Real h) : pos{c[0], c[1], c[2]}, size{r, h, 0} {
+    const Real co = std::cos(angle), si = std::sin(angle);
+    const Real axes[3][3] = {{0, 0, 1}, {si, -co, 0}, {co, si, 0}};  // x, y, z axes
     for (int row = 0; row < 3; ++row)
       for (int col = 0; col < 3; ++col)
         mat[row * 3 + col] = axes[col][row];
@@ -24,28 +24,59 @@ struct Capsule {
   GeomPose pose() const { return {pos, mat, size}; }
 };
 
-TEST(Colliders, ParallelCapsulesUpToRoundingTouchAtBothEnds) {
-  // tilts whose |a x b|^2 stays below MuJoCo's mjMINVAL (1e-15) here, so MuJoCo too treats the
-  // axes as parallel (at 3e-7 rad it no longer does)
-  for (Real tilt : {Real(0), Real(1e-7), Real(-5e-8)}) {
-    const Capsule a(0, 0, 0, 0, 0.1f, 0.5f), b(0.2f, 0.19f, 0, tilt, 0.1f, 0.5f);
-    RawContact con[2];
-    const int n = collide_capsule_capsule(con, 0, a.pose(), b.pose());
-    ASSERT_EQ(n, 2) << "tilt " << tilt;
-    // a's ends against b: a's +end (x = 0.5) lies over b, its -end (x = -0.5) is past b's end,
-    // so the second contact is b's -end (x = -0.3) against a
-    const Real x0 = con[0].pos[0], x1 = con[1].pos[0];
-    EXPECT_NEAR(std::fmax(x0, x1), 0.5f, 1e-4) << "tilt " << tilt;
-    EXPECT_NEAR(std::fmin(x0, x1), -0.3f, 1e-4) << "tilt " << tilt;
-    for (const RawContact& c : con) {
-      EXPECT_NEAR(c.dist, -0.01f, 1e-5);
-      EXPECT_NEAR(c.pos[1], 0.095f, 1e-5);
+// capsule a along direction `angle`; b of the same size beside it, shifted 0.2 along the axis
+// and 0.19 across (radii 0.1: 0.01 deep), its axis turned by `tilt`
+int side_by_side(Real angle, Real tilt, RawContact* con, Real* along, Real* across) {
+  const Real u[3] = {std::cos(angle), std::sin(angle), 0}, n[3] = {-u[1], u[0], 0};
+  const Real ca[3] = {0.3f, -0.2f, 0.1f};
+  Real cb[3];
+  for (int k = 0; k < 3; ++k)
+    cb[k] = ca[k] + 0.2f * u[k] + 0.19f * n[k];
+  const Capsule a(ca, angle, 0.1f, 0.5f), b(cb, angle + tilt, 0.1f, 0.5f);
+  const int count = collide_capsule_capsule(con, 0, a.pose(), b.pose());
+  for (int c = 0; c < count; ++c) {
+    along[c] = across[c] = 0;
+    for (int k = 0; k < 3; ++k) {
+      along[c] += (con[c].pos[k] - ca[k]) * u[k];
+      across[c] += (con[c].pos[k] - ca[k]) * n[k];
+    }
+  }
+  return count;
+}
+
+// Axes parallel to float precision (|a x b|^2 below MuJoCo's mjMINVAL, as in MuJoCo's doubles):
+// MuJoCo's parallel branch, two contacts at the ends of the overlap. At a generic direction the
+// textbook determinant aa bb - ab^2 rounds to ~1e-9 in float and misses that branch.
+TEST(Colliders, ParallelCapsulesTouchAtBothEndsOfTheOverlap) {
+  for (Real angle : {Real(0), Real(0.7), Real(2.3), Real(-1.1)}) {
+    for (Real tilt : {Real(0), Real(2e-8)}) {
+      RawContact con[2];
+      Real along[2], across[2];
+      ASSERT_EQ(side_by_side(angle, tilt, con, along, across), 2) << angle << " " << tilt;
+      // a's +end (0.5) lies over b; a's -end is past b's end, so b's -end (-0.3) is the other
+      EXPECT_NEAR(std::fmax(along[0], along[1]), 0.5f, 1e-4) << angle << " " << tilt;
+      EXPECT_NEAR(std::fmin(along[0], along[1]), -0.3f, 1e-4) << angle << " " << tilt;
+      for (int c = 0; c < 2; ++c) {
+        EXPECT_NEAR(con[c].dist, -0.01f, 1e-5);
+        EXPECT_NEAR(across[c], 0.095f, 1e-5);
+      }
     }
   }
 }
 
+// turned by 1e-5 rad the axes are no longer parallel for MuJoCo (|a x b|^2 ~ 6e-12): one contact
+TEST(Colliders, SlightlyTurnedCapsulesTouchOnce) {
+  for (Real angle : {Real(0), Real(0.7), Real(2.3), Real(-1.1)}) {
+    RawContact con[2];
+    Real along[2], across[2];
+    ASSERT_EQ(side_by_side(angle, 1e-5f, con, along, across), 1) << angle;
+    EXPECT_NEAR(con[0].dist, -0.01f, 1e-4);
+  }
+}
+
 TEST(Colliders, CrossingCapsulesTouchOnce) {
-  const Capsule a(0, 0, 0, 0, 0.1f, 0.5f), b(0.1f, 0, 0.15f, 1.0f, 0.1f, 0.5f);
+  const Real ca[3] = {0, 0, 0}, cb[3] = {0.1f, 0, 0.15f};
+  const Capsule a(ca, 0, 0.1f, 0.5f), b(cb, 1.0f, 0.1f, 0.5f);
   RawContact con[2];
   ASSERT_EQ(collide_capsule_capsule(con, 0, a.pose(), b.pose()), 1);
   EXPECT_NEAR(con[0].dist, -0.05f, 1e-5);

@@ -3,13 +3,16 @@
 // (actions uniform in the action space) and the trained policy of a committed checkpoint
 // (tests/data/policies/<task>.ckpt, deterministic). The two sides draw different reset noise and
 // random actions, so agreement is statistical: the means, and the standard deviations, differ by
-// at most three standard errors of the difference. A dynamics error that shifts the return by a
-// few percent (a wrong friction, a missing contact, a wrong healthy range) fails it.
+// at most three standard errors of the difference: about 6% of the mean for the trained Hopper and
+// Walker2d, 0.4% for HalfCheetah (whose returns vary little), more for the short random episodes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "core/rng.hpp"
 #include "envs/core/env_batch.hpp"
@@ -105,9 +108,8 @@ class ReturnStatsTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReturnStatsTest, RandomPolicyMatchesGymnasium) {
   const nlohmann::json ref = load_reference().at("tasks").at(GetParam()).at("random");
-  TrainConfig config;
+  TrainConfig config;  // the task's embedded model
   config.env = Task(GetParam());
-  load_task_model(&config);
   const int episodes = ref.at("episodes");
   expect_agreement(GetParam() + " random", random_policy_returns(config, episodes, 77), ref);
 }
