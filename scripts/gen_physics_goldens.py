@@ -74,12 +74,12 @@ EXTRA_MODELS = {"joint_zoo": """
 # balanced stretch rather than only the fall
 FEEDBACK = {"inverted_pendulum": [0, 2, 0.5, 1]}
 # models of our own with contacts (tests/data/physics/models/): free bodies dropped on a floor and
-# on each other, a pendulum striking a crate, a box sliding down a ramp
+# on each other, a pendulum striking a crate, a box sliding down a ramp, capsules on boxes
 MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
                          "physics", "models")
 # plus random ones from scripts/gen_contact_models.py
-CONTACT_MODELS = ["contact_drop", "contact_strike", "random_contacts_1", "random_contacts_2",
-                  "random_contacts_3"]
+CONTACT_MODELS = ["contact_drop", "contact_strike", "contact_capsule_box", "random_contacts_1",
+                  "random_contacts_2", "random_contacts_3", "random_contacts_4"]
 # states visited by a trained policy (tests/data/policies/<task>.ckpt) in Gymnasium's environment:
 # the gaits training produces, with the contacts they make, rather than random flailing
 POLICY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",

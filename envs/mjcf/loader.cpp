@@ -186,7 +186,7 @@ void pack_contacts(const CompiledMjcf& c, Model& m) {
                 "the engine has no collider for " + geom_label(c, issue.geom1) + " and " +
                     geom_label(c, issue.geom2) +
                     ", which can collide: supported are plane, sphere, capsule and box pairs "
-                    "except capsule-box and box-box; filter the pair (contype/conaffinity, "
+                    "except box-box; filter the pair (contype/conaffinity, "
                     "<exclude>) or disable contacts");
     case ContactPairIssue::kTooManyPairs:
       mjcf_fail(c.root_at, std::to_string(issue.needed) +

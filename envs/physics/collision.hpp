@@ -38,7 +38,7 @@ STAMPEDE_HD constexpr int collider_max_contacts(int type1, int type2) {
     if (type2 == kGeomSphere || type2 == kGeomCapsule || type2 == kGeomBox) return 1;
     return -1;
   }
-  if (type1 == kGeomCapsule && type2 == kGeomCapsule) return 2;
+  if (type1 == kGeomCapsule && (type2 == kGeomCapsule || type2 == kGeomBox)) return 2;
   return -1;
 }
 
@@ -102,7 +102,11 @@ STAMPEDE_HD int collide_geoms(const Model& m, const D& d, int g1, int g2, Real m
     if (t2 == kGeomBox) return collide_sphere_box(con, margin, a, b);
     return 0;
   }
-  if (t1 == kGeomCapsule && t2 == kGeomCapsule) return collide_capsule_capsule(con, margin, a, b);
+  if (t1 == kGeomCapsule) {
+    if (t2 == kGeomCapsule) return collide_capsule_capsule(con, margin, a, b);
+    if (t2 == kGeomBox) return collide_capsule_box(con, margin, a, b);
+    return 0;
+  }
   return 0;
 }
 

@@ -207,6 +207,22 @@ TEST(ContactPairs, UnsupportedPairsAreLoadErrorsNamingBothGeoms) {
   EXPECT_NE(msg.find("'ground' (plane, line 3)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("'can' (cylinder, line 6)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("no collider"), std::string::npos) << msg;
+  // box-box has no collider here; capsule-box has
+  const std::string boxes = mjcf_load_error(R"(<mujoco>
+  <worldbody>
+    <geom name="crate" type="box" size="1 1 0.1"/>
+    <body pos="0 0 1"><freejoint/><geom name="brick" type="box" size="0.1 0.1 0.1"/></body>
+  </worldbody>
+</mujoco>)");
+  EXPECT_NE(boxes.find("'crate' (box, line 3)"), std::string::npos) << boxes;
+  EXPECT_NE(boxes.find("'brick' (box, line 4)"), std::string::npos) << boxes;
+  EXPECT_EQ(mjcf_load_error(R"(<mujoco>
+  <worldbody>
+    <geom name="crate" type="box" size="1 1 0.1"/>
+    <body pos="0 0 1"><freejoint/><geom name="pill" type="capsule" size="0.1 0.3"/></body>
+  </worldbody>
+</mujoco>)"),
+            "");
   // filtered out, or contacts disabled: loads
   EXPECT_EQ(mjcf_load_error(R"(<mujoco>
   <worldbody>

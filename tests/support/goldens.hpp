@@ -27,7 +27,9 @@ inline constexpr const char* kPhysicsGoldens[] = {"inverted_pendulum",
                                                   "random_contacts_1",
                                                   "random_contacts_2",
                                                   "random_contacts_3",
-                                                  "contact_strike"};
+                                                  "random_contacts_4",
+                                                  "contact_strike",
+                                                  "contact_capsule_box"};
 
 // every number of a (nested) JSON array, in order
 std::vector<double> flatten(const nlohmann::json& j);
