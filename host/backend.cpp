@@ -5,6 +5,7 @@
 #include "envs/core/env_batch.hpp"
 #include "envs/tasks.hpp"
 #include "host/cuda_loader.hpp"
+#include "host/run_memory.hpp"
 #include "host/task_model.hpp"
 #include "ppo/running_stats.hpp"
 
@@ -153,10 +154,13 @@ std::string cuda_unavailable_reason() {
 }
 
 std::unique_ptr<Backend> make_backend(const TrainConfig& config) {
-  if (config.device == "cpu") return make_cpu_backend(config);
-  const std::string reason = cuda_unavailable_reason();
-  if (reason.empty()) return g_cuda_hooks.make(config);
+  const std::string reason = config.device == "cpu" ? "cpu asked for" : cuda_unavailable_reason();
+  if (reason.empty()) {
+    check_run_fits_memory(config, true);
+    return g_cuda_hooks.make(config);
+  }
   if (config.device == "cuda") throw UsageError("--device cuda was asked for, but " + reason);
+  check_run_fits_memory(config, false);
   return make_cpu_backend(config);
 }
 

@@ -17,6 +17,7 @@
 #include "host/config.hpp"
 #include "host/cpu/parallel.hpp"
 #include "host/cpu/update_cpu.hpp"
+#include "host/durable_file.hpp"
 #include "ppo/act.hpp"
 
 namespace stampede {
@@ -259,9 +260,8 @@ void validate_bench(const BenchOptions& o) {
     if (n < 1 || n > (1 << 24))
       throw UsageError("bench: env count " + std::to_string(n) + " out of range (1..16777216)");
   }
-  if (!o.json_path.empty() && !std::ofstream(o.json_path, std::ios::app)) {
-    throw UsageError("cannot write '" + o.json_path + "'");  // now, not after minutes of timing
-  }
+  // now, not after minutes of timing
+  if (!o.json_path.empty()) check_output_path(o.json_path, "bench --json");
 }
 
 // whether the figures come from the GPU: --device cuda (an error without one), or auto with one
@@ -374,9 +374,7 @@ int run_bench(const BenchOptions& o, std::ostream& out) {
   if (!o.skip_throughput) bench_throughput(o, gpu, out, j);
   if (!o.skip_update) bench_update(o, gpu, out, j);
   if (!o.json_path.empty()) {
-    std::ofstream f(o.json_path);
-    f << j.dump(2) << "\n";
-    if (!f) throw UsageError("cannot write '" + o.json_path + "'");
+    write_file_atomically(o.json_path, j.dump(2) + "\n");
     out << "wrote " << o.json_path << "\n";
   }
   return 0;

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -13,12 +15,15 @@
 #include <nlohmann/json.hpp>
 
 #include "envs/task.hpp"
+#include "host/durable_file.hpp"
 
 namespace stampede {
 
 namespace {
 
 constexpr char kMagic[8] = {'S', 'T', 'M', 'P', 'D', 'C', 'K', 'P'};
+// far above any real run's (a 16M-env run's environment state is a few GiB)
+constexpr uint64_t kMaxCheckpointBytes = uint64_t{64} << 30;
 
 uint64_t fnv1a64(const uint8_t* data, size_t size) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -65,15 +70,33 @@ std::vector<ArrayRef> arrays_of(TrainState* s) {
   };
 }
 
-void fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 [[noreturn]] void bad(const std::string& path, const std::string& why) {
   throw UsageError("checkpoint '" + path + "' " + why);
+}
+
+// what a forged or damaged checkpoint could carry that training would silently misuse
+void check_state_values(const std::string& path, const Checkpoint& ck) {
+  const TrainState& s = ck.state;
+  if (s.iteration < 0 || s.global_step < 0 || s.adam_step < 0 || !(s.obs_count >= 0) ||
+      !(s.ret_count >= 0) || !std::isfinite(s.obs_count) || !std::isfinite(s.ret_count) ||
+      ck.log_rows < 0) {
+    bad(path, "has a negative counter (iteration, steps, optimizer or normalizer count)");
+  }
+  if (ck.log_rows > s.iteration) bad(path, "claims more log rows than iterations");
+  const auto finite = [](const auto& v) {
+    return std::all_of(v.begin(), v.end(), [](auto x) { return std::isfinite(x); });
+  };
+  if (!finite(s.params) || !finite(s.adam_m) || !finite(s.adam_v)) {
+    bad(path, "holds non-finite parameters or optimizer moments");
+  }
+  const auto non_negative = [](const auto& v) {
+    return std::all_of(v.begin(), v.end(), [](auto x) { return x >= 0; });
+  };
+  if (!finite(s.obs_mean) || !finite(s.obs_var) || !non_negative(s.obs_var) ||
+      !non_negative(s.adam_v) || !std::isfinite(s.ret_mean) || !std::isfinite(s.ret_var) ||
+      s.ret_var < 0 || !std::isfinite(s.beta) || s.beta < 0) {
+    bad(path, "holds non-finite or negative normalizer statistics or KL coefficient");
+  }
 }
 
 }  // namespace
@@ -108,6 +131,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   header["ret_mean"] = state.ret_mean;
   header["ret_var"] = state.ret_var;
   header["ret_count"] = state.ret_count;
+  header["log_rows"] = checkpoint.log_rows;
   header["stampede_version"] = STAMPEDE_VERSION;
   const std::vector<ArrayRef> arrays = arrays_of(&state);
   for (const ArrayRef& a : arrays) {
@@ -126,35 +150,13 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   }
   append_pod(&bytes, fnv1a64(bytes.data(), bytes.size()));
 
-  const std::filesystem::path target(path);
-  const std::filesystem::path tmp =
-      target.parent_path() / (target.filename().string() + ".tmp." + std::to_string(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw std::runtime_error("cannot write checkpoint '" + tmp.string() + "'");
-    }
-  }
-  fsync_path(tmp, O_RDONLY);
-  std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("cannot move checkpoint into place at '" + path + "'");
-  }
-  fsync_path(target.parent_path().empty() ? "." : target.parent_path(), O_RDONLY | O_DIRECTORY);
+  write_file_atomically(
+      path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad(path, "does not exist or cannot be read");
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                   std::istreambuf_iterator<char>());
+  const std::string text = read_regular_file(path, "checkpoint", kMaxCheckpointBytes);
+  const std::vector<uint8_t> bytes(text.begin(), text.end());
   constexpr size_t kFixed = sizeof(kMagic) + 4 + 4 + 8;
   if (bytes.size() < kFixed + 8 || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
     bad(path, "is not a stampede checkpoint");
@@ -187,6 +189,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     ck.state.ret_mean = header.at("ret_mean");
     ck.state.ret_var = header.at("ret_var");
     ck.state.ret_count = header.at("ret_count");
+    // absent in checkpoints written before log_rows existed: one row per iteration
+    ck.log_rows = header.value("log_rows", ck.state.iteration);
   } catch (const nlohmann::json::exception& e) {
     bad(path, std::string("has a malformed header: ") + e.what());
   } catch (const UsageError& e) {
@@ -202,9 +206,10 @@ Checkpoint load_checkpoint(const std::string& path) {
         listed[a].value("dtype", "") != arrays[a].dtype) {
       bad(path, std::string("lists unexpected arrays (expected ") + arrays[a].name + ")");
     }
-    const size_t count = listed[a].value("count", size_t{0});
+    const uint64_t count = listed[a].value("count", uint64_t{0});
+    // bounded by the bytes present before anything is allocated (a forged count cannot)
+    if (count > (bytes.size() - 8 - offset) / arrays[a].elem_size) bad(path, "is truncated");
     const size_t size = count * arrays[a].elem_size;
-    if (offset + size > bytes.size() - 8) bad(path, "is truncated");
     arrays[a].resize(count);
     arrays = arrays_of(&ck.state);  // resize moved the storage
     std::memcpy(arrays[a].data, bytes.data() + offset, size);
@@ -212,6 +217,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   }
   if (offset != bytes.size() - 8) bad(path, "has trailing bytes");
   check_state_shapes(ck.config, ck.state);
+  check_state_values(path, ck);
   return ck;
 }
 

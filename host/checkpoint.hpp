@@ -1,5 +1,5 @@
 // Checkpoints: the full TrainState plus the TrainConfig, in a versioned binary file with a
-// checksum, written atomically (temporary file, fsync, rename), so a crash or a failed run never
+// checksum, written atomically (host/durable_file.hpp), so a crash or a failed run never
 // leaves a half-written or damaged checkpoint where the last good one was.
 //
 // Layout (little-endian):
@@ -23,12 +23,17 @@ constexpr uint32_t kCheckpointVersion = 1;
 struct Checkpoint {
   TrainConfig config;
   TrainState state;
+  int64_t log_rows = 0;  // rows of log.csv (after its header) that belong to this checkpoint
 };
 
-// writes atomically; throws std::runtime_error on I/O failure (the old file stays intact)
+// writes atomically; throws IoError naming the file and the OS reason on I/O failure (the old
+// file stays intact)
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 
-// throws UsageError with a clear message on a missing, truncated, corrupt or incompatible file
+// throws UsageError with a clear message on a missing, truncated, corrupt, forged or incompatible
+// file, or one that is not a regular file (a FIFO, a device, a directory); every count is
+// bounded by the file's size before anything is allocated, and parameters, optimizer and
+// normalizer statistics must be finite and counters non-negative
 Checkpoint load_checkpoint(const std::string& path);
 
 // checks that the arrays in `state` have the sizes `config` implies; throws UsageError otherwise

@@ -1,5 +1,7 @@
 #include "host/cli.hpp"
 
+#include <csignal>
+
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
@@ -11,6 +13,7 @@
 #include "host/backend.hpp"
 #include "host/bench.hpp"
 #include "host/checkpoint.hpp"
+#include "host/cli_values.hpp"
 #include "host/cpu/parallel.hpp"
 #include "host/eval.hpp"
 #include "host/model_command.hpp"
@@ -42,36 +45,6 @@ struct TrainFlags {
   CLI::Option* threads_option = nullptr;
   std::string config_path;
 };
-
-// Applies a TOML config file to the train subcommand: each key sets the option of that name
-// unless the same option was given on the command line (the command line wins). CLI11's own
-// set_config does not apply files to subcommands, so this reads the file with its TOML parser.
-void apply_config_file(CLI::App* cmd, const std::string& path) {
-  std::vector<CLI::ConfigItem> items;
-  try {
-    items = CLI::ConfigTOML().from_file(path);
-  } catch (const CLI::Error& e) {
-    throw UsageError("cannot read config file '" + path + "': " + e.what());
-  }
-  for (const CLI::ConfigItem& item : items) {
-    const bool top_level =
-        item.parents.empty() || item.parents == std::vector<std::string>{"train"};
-    CLI::Option* opt =
-        top_level && item.name != "config" ? cmd->get_option_no_throw("--" + item.name) : nullptr;
-    if (!opt) {
-      throw UsageError("config file '" + path + "': unknown key '" + item.fullname() +
-                       "' (keys are the train options with underscores, e.g. num_envs)");
-    }
-    if (opt->count() > 0) continue;
-    try {
-      opt->add_result(item.inputs);
-      opt->run_callback();
-    } catch (const CLI::Error& e) {
-      throw UsageError("config file '" + path + "': bad value for '" + item.name +
-                       "': " + e.what());
-    }
-  }
-}
 
 constexpr const char* kThreadsHelp =
     "CPU threads (0 = all hardware threads); results are bit-identical for any count";
@@ -121,10 +94,8 @@ void add_train_options(CLI::App* cmd, TrainFlags* f) {
   hp(cmd->add_flag(names("norm-reward") + ",!--no-norm-reward", c.norm_reward,
                    "return-based reward scaling"));
   hp(cmd->add_option(names("reward-clip"), c.reward_clip, "clip of scaled rewards"));
-  hp(cmd->add_option(names("actor-hidden"), c.actor_hidden, "actor hidden widths, e.g. 64,64")
-         ->delimiter(','));
-  hp(cmd->add_option(names("critic-hidden"), c.critic_hidden, "critic hidden widths")
-         ->delimiter(','));
+  hp(add_int_list(cmd, names("actor-hidden"), &c.actor_hidden, "actor hidden widths, e.g. 64,64"));
+  hp(add_int_list(cmd, names("critic-hidden"), &c.critic_hidden, "critic hidden widths"));
   hp(cmd->add_option(names("init-log-std"), c.init_log_std, "initial log-std (continuous)"));
   hp(cmd->add_option(names("run-dir"), c.run_dir, "where the checkpoint and log go"));
   hp(cmd->add_option(names("checkpoint-every"), c.checkpoint_every,
@@ -156,6 +127,13 @@ int run_train(const TrainFlags& f, std::ostream& out) {
   TrainConfig config = f.config;
   config.env = Task(f.env);
   const TrainResult r = train(config, options, out, overrides);
+  if (r.stop_signal != 0) {
+    out << (r.stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
+        << " after iteration " << r.iterations << " (" << r.env_steps
+        << " steps); checkpoint and log saved in " << r.run_dir
+        << "\ncontinue with: stampede train --resume " << r.run_dir << "\n";
+    return 128 + r.stop_signal;
+  }
   out << std::fixed << std::setprecision(1) << "done: " << r.env_steps << " steps in "
       << r.wall_seconds << " s (" << std::setprecision(0) << r.steps_per_second << " steps/s on "
       << r.device << "), final mean episode return " << std::setprecision(1) << r.mean_return
@@ -191,8 +169,9 @@ int run_eval(const EvalFlags& f, std::ostream& out) {
     throw UsageError("--episodes = " + std::to_string(f.episodes) +
                      " is out of range (1..1000000)");
   }
+  std::error_code ignored;  // a path the OS refuses (too long, say) is reported by the loader
   const std::string path =
-      std::filesystem::is_directory(f.target) ? checkpoint_path_in(f.target) : f.target;
+      std::filesystem::is_directory(f.target, ignored) ? checkpoint_path_in(f.target) : f.target;
   const Checkpoint ck = load_checkpoint(path);
   const EvalResult r = evaluate_policy(ck, f.episodes, f.stochastic, f.seed);
   out << std::fixed << std::setprecision(2) << ck.config.env.name() << ": mean return " << r.mean
@@ -225,7 +204,7 @@ CLI::App* add_bench_command(CLI::App& app, BenchFlags* f) {
       "bench", "env-only, env + inference and end-to-end training steps/s; PPO update cost");
   cmd->add_option("--env", f->env, "task to measure");
   cmd->add_option("--device", b.device, "cpu, cuda or auto");
-  cmd->add_option("--num-envs", b.num_envs, "environment counts, e.g. 1024,65536")->delimiter(',');
+  add_int_list(cmd, "--num-envs", &b.num_envs, "environment counts, e.g. 1024,65536");
   cmd->add_option("--env-steps", b.env_steps, "steps per timed repeat (env figures)");
   cmd->add_option("--num-steps", b.num_steps, "T of the training figure");
   cmd->add_option("--epochs", b.epochs, "K of the training figure");
@@ -233,8 +212,7 @@ CLI::App* add_bench_command(CLI::App& app, BenchFlags* f) {
   cmd->add_option("--train-iters", b.train_iters, "iterations per timed repeat");
   cmd->add_option("--warmup", b.warmup, "untimed repeats first");
   cmd->add_option("--repeats", b.repeats, "timed repeats; the median is reported");
-  cmd->add_option("--update-widths", b.update_widths, "MLP widths of the update figure")
-      ->delimiter(',');
+  add_int_list(cmd, "--update-widths", &b.update_widths, "MLP widths of the update figure");
   cmd->add_option("--update-minibatch", b.update_minibatch, "rows per minibatch");
   cmd->add_flag("--skip-throughput", b.skip_throughput, "only the update figure");
   cmd->add_flag("--skip-update", b.skip_update, "only the throughput figures");
@@ -290,7 +268,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   // the version, and which backends this process can use (and why not)
   app.set_version_flag("--version", [] {
     const std::string cuda = cuda_unavailable_reason();
-    return std::string("stampede ") + STAMPEDE_VERSION + "\ncpu backend: available\ncuda backend: " +
+    return std::string("stampede ") + STAMPEDE_VERSION +
+           "\ncpu backend: available\ncuda backend: " +
            (cuda.empty() ? "available" : "unavailable: " + cuda);
   });
 
@@ -304,6 +283,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* model_cmd = add_model_command(app, &model_flags);
   BenchFlags bench_flags;
   CLI::App* bench_cmd = add_bench_command(app, &bench_flags);
+  for (CLI::App* cmd : {train_cmd, eval_cmd, bench_cmd, model_cmd})
+    add_value_checks(cmd);
 
   try {
     reject_unknown_command(app, argc, argv);
@@ -328,10 +309,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     out << e.what() << "\n";
     return 0;
   } catch (const CLI::ParseError& e) {
-    err << "error: " << e.what() << "\nRun with --help for usage.\n";
+    err << "error: " << shorten_echoes(e.what()) << "\nRun with --help for usage.\n";
     return 2;
   } catch (const UsageError& e) {
-    err << "error: " << e.what() << "\n";
+    err << "error: " << shorten_echoes(e.what()) << "\n";
     return 2;
   } catch (const TrainingDiverged& e) {
     err << "error: " << e.what() << "\n";

@@ -1,6 +1,7 @@
 #include "host/config.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -85,12 +86,34 @@ void validate(const TrainConfig& c) {
   require_range(c.checkpoint_every, 1, 1e9, "checkpoint_every", ">= 1");
   require_widths(c.actor_hidden, "actor_hidden");
   require_widths(c.critic_hidden, "critic_hidden");
+  int64_t profile_begin = 0, profile_end = 0;  // checked on every backend, used by CUDA's
+  parse_profile_iters(c.profile_iters, &profile_begin, &profile_end);
   const int head = visit_task(c.env, [](auto type) {
     using Env = typename decltype(type)::type;
     return Env::kNumActions > 0 ? Env::kNumActions : Env::kActDim;
   });
   require(head <= kMaxHeadDim, "env '" + std::string(c.env.name()) +
                                    "' has more action dimensions than the policy head supports");
+}
+
+// "A:B" -> [A, B], 1-based iteration numbers as the log prints them
+void parse_profile_iters(const std::string& text, int64_t* begin, int64_t* end) {
+  if (text.empty()) return;
+  const size_t colon = text.find(':');
+  char* tail = nullptr;
+  bool ok = colon != std::string::npos;
+  if (ok) {
+    *begin = std::strtoll(text.substr(0, colon).c_str(), &tail, 10);
+    ok = *tail == '\0' && colon > 0;
+  }
+  if (ok) {
+    *end = std::strtoll(text.substr(colon + 1).c_str(), &tail, 10);
+    ok = *tail == '\0' && colon + 1 < text.size();
+  }
+  if (!ok || *begin < 1 || *end < *begin) {
+    throw UsageError("--profile-iters '" + text +
+                     "' is malformed (expected A:B with 1 <= A <= B, iterations as logged)");
+  }
 }
 
 LossCoeffs loss_coeffs(const TrainConfig& c, float beta, int rows) {

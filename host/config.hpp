@@ -77,6 +77,10 @@ void validate(const TrainConfig& config);
 
 // the loss coefficients of a minibatch of `rows` samples under KL weight `beta`, for both
 // backends' updates
+// "A:B" -> [A, B] (1-based iterations, as the log prints them); nothing for ""; UsageError for
+// anything else
+void parse_profile_iters(const std::string& text, int64_t* begin, int64_t* end);
+
 LossCoeffs loss_coeffs(const TrainConfig& config, float beta, int rows);
 
 nlohmann::json to_json(const TrainConfig& config);

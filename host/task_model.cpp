@@ -8,6 +8,7 @@
 #include <string>
 
 #include "envs/mjcf/loader.hpp"
+#include "host/durable_file.hpp"
 
 namespace stampede {
 
@@ -26,11 +27,7 @@ std::unique_ptr<Model> compile_task_model(const std::string& xml, Task task,
 
 void load_task_model(TrainConfig* config) {
   if (config->model.empty()) return;
-  std::ifstream in(config->model, std::ios::binary);
-  if (!in) throw UsageError("cannot read model file '" + config->model + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  config->model_xml = text.str();
+  config->model_xml = read_regular_file(config->model, "model file", uint64_t{64} << 20);
   compile_task_model(config->model_xml, config->env, config->model);
 }
 

@@ -1,5 +1,8 @@
 // The training loop, independent of where the data lives: iterate the backend, report a status
-// line, append the CSV log, checkpoint atomically, stop cleanly on a non-finite loss.
+// line, append the CSV log row by row, checkpoint atomically, stop cleanly on a non-finite loss
+// and on SIGINT / SIGTERM (after the current iteration, with a checkpoint). The run directory
+// stays consistent through kills at any instant: --resume continues from the checkpoint and
+// trims log.csv to the rows the checkpoint covers.
 #pragma once
 
 #include <functional>
@@ -38,6 +41,7 @@ struct TrainResult {
   float mean_return = 0.0f;      // mean return of the episodes completed in the last iteration
                                  // that completed any
   int64_t bad_state_resets = 0;  // diverged physics states reset (MuJoCo's auto-reset)
+  int stop_signal = 0;  // SIGINT or SIGTERM stopped the run after `iterations` (checkpointed)
 };
 
 // `config` is ignored when options.resume_dir is set (the checkpoint's config is used, with

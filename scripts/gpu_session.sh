@@ -24,7 +24,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libcli11-dev nlohmann-json3-dev libpugixml-dev libpugixml1v5 libgtest-dev libtbb-dev
+packages=(libcli11-dev nlohmann-json3-dev libpugixml-dev libpugixml1v5 libtomlplusplus-dev
+  libtomlplusplus3 libgtest-dev libtbb-dev
   libtbb12 libtbbmalloc2 libtbbbind-2-5 libhwloc15)
 root="$PWD/.deb/root"
 arch_libs="$root/usr/lib/x86_64-linux-gnu"

@@ -6,7 +6,8 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++            # build
-  libcli11-dev                     # command line and TOML config files
+  libcli11-dev                     # command line
+  libtomlplusplus-dev              # TOML config files
   nlohmann-json3-dev               # checkpoint headers, goldens
   libpugixml-dev                   # MJCF loader
   libtbb-dev                       # the CPU backend's threads (host/cpu/parallel.hpp)

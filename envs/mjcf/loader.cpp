@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -15,11 +17,34 @@ namespace stampede {
 
 namespace {
 
+// which element the value being packed belongs to, for range errors (set by the packing loops)
+struct PackContext {
+  const MjcfOrigin* at = nullptr;  // the element's own origin, or the model's
+  std::string element;             // e.g. "actuator 0", when `at` is the model's
+};
+thread_local PackContext g_pack;
+
+class PackSite {
+ public:
+  PackSite(const MjcfOrigin& at, std::string element) { g_pack = {&at, std::move(element)}; }
+  PackSite(const MjcfOrigin& at, const char* kind, int index)
+      : PackSite(at, std::string(kind) + " " + std::to_string(index)) {}
+  ~PackSite() { g_pack = {}; }
+  PackSite(const PackSite&) = delete;
+  PackSite& operator=(const PackSite&) = delete;
+};
+
 // every value must fit the engine's float: huge inputs become errors, not infinities
 Real real(double v, const char* field) {
-  if (!std::isfinite(v) || std::abs(v) > static_cast<double>(std::numeric_limits<Real>::max()))
-    throw MjcfError(std::string("compiled ") + field + " = " + std::to_string(v) +
-                    " is out of the engine's float range");
+  if (!std::isfinite(v) || std::abs(v) > static_cast<double>(std::numeric_limits<Real>::max())) {
+    char shown[32];
+    std::snprintf(shown, sizeof(shown), "%.6g", v);
+    const std::string what = std::string("compiled ") + field +
+                             (g_pack.element.empty() ? "" : " of " + g_pack.element) + " = " +
+                             shown + " is out of the engine's float range (|x| <= 3.4e38)";
+    if (g_pack.at) mjcf_fail(*g_pack.at, what);
+    throw MjcfError(what);
+  }
   return static_cast<Real>(v);
 }
 
@@ -43,11 +68,55 @@ int mjcf_find(const std::vector<std::string>& list, std::string_view name) {
   return it == list.end() ? -1 : static_cast<int>(it - list.begin());
 }
 
+namespace {
+
+// far above any MJCF a user writes by hand or exports (Humanoid is 9 KB)
+constexpr std::uintmax_t kMaxMjcfBytes = std::uintmax_t{64} << 20;
+
+// MJCF is UTF-8 (MuJoCo's parser requires it; the run's config.json stores the text as JSON, which
+// must be): the first byte that breaks it is an error at its line, as the XML parser's are
+void check_utf8(const std::string& xml, const std::string& source) {
+  int line = 1;
+  for (size_t i = 0; i < xml.size();) {
+    const auto c = static_cast<unsigned char>(xml[i]);
+    if (c == '\n') ++line;
+    const int extra = c < 0x80           ? 0
+                      : (c >> 5) == 0x6  ? 1
+                      : (c >> 4) == 0xe  ? 2
+                      : (c >> 3) == 0x1e ? 3
+                                         : -1;
+    bool ok = extra >= 0 && i + extra < xml.size() && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
+    for (int k = 1; ok && k <= extra; ++k)
+      ok = (static_cast<unsigned char>(xml[i + k]) & 0xc0) == 0x80;
+    if (!ok) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "0x%02x", c);
+      throw MjcfError(source + ":" + std::to_string(line) + ": byte " + hex +
+                      " is not UTF-8; MJCF files must be UTF-8");
+    }
+    i += static_cast<size_t>(extra) + 1;
+  }
+}
+
+}  // namespace
+
 CompiledMjcf compile_mjcf_string(const std::string& xml, const std::string& source) {
+  check_utf8(xml, source);
   return compile_mjcf(parse_mjcf(xml, source));
 }
 
 CompiledMjcf compile_mjcf_file(const std::string& path) {
+  // a FIFO or device would block or never end; a directory is no model
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw MjcfError(path + ": " +
+                    (std::filesystem::exists(path, ec) ? "not a regular file" : "no such file") +
+                    "; an MJCF model must be a regular file");
+  }
+  if (std::filesystem::file_size(path, ec) > kMaxMjcfBytes) {
+    throw MjcfError(path + ": larger than " + std::to_string(kMaxMjcfBytes >> 20) +
+                    " MiB; not an MJCF model this loader reads");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw MjcfError(path + ": cannot open MJCF file");
   std::stringstream ss;
@@ -58,6 +127,7 @@ CompiledMjcf compile_mjcf_file(const std::string& path) {
 namespace {
 
 void pack_options(const CompiledMjcf& c, Model& m) {
+  const PackSite site(c.root_at, "option");
   const MjcfOptionSpec& o = c.opt;
   m.opt.timestep = real(o.timestep, "timestep");
   put(m.opt.gravity, std::array<double, 3>{o.gravity[0], o.gravity[1], o.gravity[2]}, "gravity");
@@ -78,6 +148,7 @@ void pack_options(const CompiledMjcf& c, Model& m) {
 
 void pack_bodies(const CompiledMjcf& c, Model& m) {
   for (int i = 0; i < c.nbody(); ++i) {
+    const PackSite site(c.root_at, "body", i);
     m.body_parentid[i] = c.body_parentid[i];
     m.body_rootid[i] = c.body_rootid[i];
     m.body_weldid[i] = c.body_weldid[i];
@@ -98,6 +169,7 @@ void pack_bodies(const CompiledMjcf& c, Model& m) {
 // joints and the degrees of freedom they create
 void pack_joints(const CompiledMjcf& c, Model& m) {
   for (int j = 0; j < c.njnt(); ++j) {
+    const PackSite site(c.root_at, "joint", j);
     m.jnt_type[j] = c.jnt_type[j];
     m.jnt_qposadr[j] = c.jnt_qposadr[j];
     m.jnt_dofadr[j] = c.jnt_dofadr[j];
@@ -112,6 +184,7 @@ void pack_joints(const CompiledMjcf& c, Model& m) {
     m.jnt_stiffness[j] = real(c.jnt_stiffness[j], "jnt_stiffness");
   }
   for (int d = 0; d < c.nv; ++d) {
+    const PackSite site(c.root_at, "dof", d);
     m.dof_bodyid[d] = c.dof_bodyid[d];
     m.dof_jntid[d] = c.dof_jntid[d];
     m.dof_parentid[d] = c.dof_parentid[d];
@@ -123,6 +196,7 @@ void pack_joints(const CompiledMjcf& c, Model& m) {
 
 void pack_geoms_and_sites(const CompiledMjcf& c, Model& m) {
   for (int g = 0; g < c.ngeom(); ++g) {
+    const PackSite site(c.geom_at[g], "");
     m.geom_type[g] = c.geom_type[g];
     m.geom_bodyid[g] = c.geom_bodyid[g];
     m.geom_contype[g] = c.geom_contype[g];
@@ -141,6 +215,7 @@ void pack_geoms_and_sites(const CompiledMjcf& c, Model& m) {
     m.geom_gap[g] = real(c.geom_gap[g], "geom_gap");
   }
   for (int s = 0; s < c.nsite(); ++s) {
+    const PackSite site(c.root_at, "site", s);
     m.site_bodyid[s] = c.site_bodyid[s];
     put(m.site_pos[s], c.site_pos[s], "site_pos");
     put(m.site_quat[s], c.site_quat[s], "site_quat");
@@ -150,12 +225,14 @@ void pack_geoms_and_sites(const CompiledMjcf& c, Model& m) {
 // actuators and the reference configurations
 void pack_actuators(const CompiledMjcf& c, Model& m) {
   for (int a = 0; a < c.nu(); ++a) {
+    const PackSite site(c.root_at, "actuator", a);
     m.actuator_trnid[a] = c.actuator_trnid[a];
     m.actuator_ctrllimited[a] = c.actuator_ctrllimited[a];
     m.actuator_gear[a] = real(c.actuator_gear[a][0], "actuator_gear");
     put(m.actuator_ctrlrange[a], c.actuator_ctrlrange[a], "actuator_ctrlrange");
   }
   for (int q = 0; q < c.nq; ++q) {
+    const PackSite site(c.root_at, "qpos", q);
     m.qpos0[q] = real(c.qpos0[q], "qpos0");
     m.qpos_spring[q] = real(c.qpos_spring[q], "qpos_spring");
   }

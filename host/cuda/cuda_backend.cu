@@ -42,26 +42,6 @@ int max_hidden_width(const PolicyLayout& L) {
   return w;
 }
 
-// "A:B" -> [A, B], 1-based iteration numbers as the log prints them
-void parse_profile_iters(const std::string& text, int64_t* begin, int64_t* end) {
-  if (text.empty()) return;
-  const size_t colon = text.find(':');
-  char* tail = nullptr;
-  bool ok = colon != std::string::npos;
-  if (ok) {
-    *begin = std::strtoll(text.substr(0, colon).c_str(), &tail, 10);
-    ok = *tail == '\0' && colon > 0;
-  }
-  if (ok) {
-    *end = std::strtoll(text.substr(colon + 1).c_str(), &tail, 10);
-    ok = *tail == '\0' && colon + 1 < text.size();
-  }
-  if (!ok || *begin < 1 || *end < *begin) {
-    throw UsageError("--profile-iters '" + text +
-                     "' is malformed (expected A:B with 1 <= A <= B, iterations as logged)");
-  }
-}
-
 }  // namespace
 
 std::string cuda_probe() {

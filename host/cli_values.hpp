@@ -1,0 +1,38 @@
+// How the command line and TOML config files turn text into option values, strictly: integers
+// are plain decimal literals that fit their option (never wrapped or clamped), lists have no
+// empty entries, and a config file is full TOML 1.0 whose values must have each option's type.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace stampede {
+
+// Adds the strict integer check to every integer option of `cmd` (call once all its options
+// exist).
+void add_value_checks(CLI::App* cmd);
+
+// A comma-separated list of integers ("64,64"; a TOML array in config files), each entry a
+// decimal integer; an empty entry or list is an error (the command checks the values' range).
+// CLI11's own delimited options drop empty entries silently, so lists are read here.
+CLI::Option* add_int_list(CLI::App* cmd, const std::string& names, std::vector<int>* values,
+                          const std::string& help);
+
+// An error message with every run of more than 160 non-blank characters (a huge name, value or
+// path the user gave) cut to its first 60 and its length: messages repeat input, never floods
+// of it.
+std::string shorten_echoes(const std::string& message);
+
+// Applies a TOML config file to `cmd`: top-level keys and those of a [<cmd name>] table set
+// the option of that name (underscores for dashes) unless the command line gave it; tables for
+// the other commands ([train], [eval], [bench]) are skipped. Throws UsageError with file:line:col
+// for a syntax error, an unknown key or a value of the wrong type; the file must be a regular
+// file of at most 1 MiB (a UTF-8 byte-order mark is allowed).
+void apply_config_file(CLI::App* cmd, const std::string& path);
+
+}  // namespace stampede

@@ -1,0 +1,59 @@
+// Files a run keeps (checkpoint, config.json, log.csv, bench JSON), written so that Ctrl-C,
+// kill -9 or a full disk never leaves a damaged or half-written one where a good one was, and
+// the files a run reads (checkpoints, models, configs), opened so that a FIFO or a device can
+// never hang or flood a loader.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace stampede {
+
+// an I/O failure of the machine, not of the user's input: the message names the file and the
+// operating system's reason (e.g. "No space left on device")
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Writes `bytes` to `path` through a temporary file next to it ("<path>.tmp.<pid>"): write,
+// fsync, close, rename over `path`, fsync the directory. Any failure removes the temporary and
+// throws IoError naming `path` and the reason; `path` then still holds its previous content.
+// A `path` that exists and is not a regular file is refused (UsageError), never replaced.
+void write_file_atomically(const std::string& path, std::string_view bytes);
+
+// Throws UsageError unless `path` can be written by write_file_atomically: its directory exists
+// and is writable, and `path` is absent or a regular file (never a device such as /dev/full, a
+// FIFO or a directory, which a rename would replace). Commands check their output paths with it
+// before doing minutes of work.
+void check_output_path(const std::string& path, const std::string& what);
+
+// Removes the temporaries ("<name>.tmp.<pid>") that writers killed mid-write left in `dir`;
+// those of a process still alive are kept.
+void remove_stale_temporaries(const std::string& dir);
+
+// A text file that grows by whole lines: each append is one write(2) of the complete line, so a
+// kill leaves the file ending in a complete line (or, at worst, one partial last line that
+// readers drop), flushed to the operating system before append returns.
+class LineAppender {
+ public:
+  explicit LineAppender(const std::string& path);  // opens for appending; throws IoError
+  ~LineAppender();
+  LineAppender(const LineAppender&) = delete;
+  LineAppender& operator=(const LineAppender&) = delete;
+  void append(std::string_view line);  // `line` without its '\n'; throws IoError
+  void sync();                         // fsync; throws IoError
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+// The contents of a regular file of at most `max_bytes`. Anything else (a directory, a FIFO, a
+// device, a link to one, a file too large) throws UsageError naming `what` and `path` before a
+// byte is read, so that no input can hang or exhaust a loader.
+std::string read_regular_file(const std::string& path, const std::string& what, uint64_t max_bytes);
+
+}  // namespace stampede
