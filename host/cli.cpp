@@ -283,6 +283,12 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* model_cmd = add_model_command(app, &model_flags);
   BenchFlags bench_flags;
   CLI::App* bench_cmd = add_bench_command(app, &bench_flags);
+  // eval and bench read their own table of a config file ([eval], [bench])
+  std::string eval_config_path, bench_config_path;
+  CLI::Option* eval_config = eval_cmd->add_option(
+      "--config", eval_config_path, "TOML file whose [eval] table sets any of these options");
+  CLI::Option* bench_config = bench_cmd->add_option(
+      "--config", bench_config_path, "TOML file whose [bench] table sets any of these options");
   for (CLI::App* cmd : {train_cmd, eval_cmd, bench_cmd, model_cmd})
     add_value_checks(cmd);
 
@@ -291,13 +297,19 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     app.parse(argc, argv);
     if (train_cmd->parsed()) {
       if (train_flags.config_file->count() > 0) {
-        apply_config_file(train_cmd, train_flags.config_path);
+        apply_config_file(train_cmd, train_flags.config_path, true);
       }
       return run_train(train_flags, out);
     }
-    if (eval_cmd->parsed()) return run_eval(eval_flags, out);
+    if (eval_cmd->parsed()) {
+      if (eval_config->count() > 0) apply_config_file(eval_cmd, eval_config_path, false);
+      return run_eval(eval_flags, out);
+    }
     if (envs_cmd->parsed()) return run_envs(out);
-    if (bench_cmd->parsed()) return run_bench_command(bench_flags, out);
+    if (bench_cmd->parsed()) {
+      if (bench_config->count() > 0) apply_config_file(bench_cmd, bench_config_path, false);
+      return run_bench_command(bench_flags, out);
+    }
     if (model_cmd->parsed()) return run_model_command(model_flags.path, model_flags.task, out);
   } catch (const CLI::CallForHelp&) {
     out << app.help();

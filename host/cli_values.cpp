@@ -1,5 +1,6 @@
 #include "host/cli_values.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -123,8 +124,13 @@ std::vector<std::string> option_inputs(const CLI::Option* opt, const toml::node&
 void apply_key(CLI::App* cmd, const std::string& path, const std::string& key,
                const toml::node& value) {
   const std::string at = position(path, value.source());
-  CLI::Option* opt =
-      key == "config" || key == "resume" ? nullptr : cmd->get_option_no_throw("--" + key);
+  std::string dashed = key;  // options without an underscored alias (eval, bench)
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
+  CLI::Option* opt = nullptr;
+  if (key != "config" && key != "resume") {
+    opt = cmd->get_option_no_throw("--" + key);
+    if (!opt) opt = cmd->get_option_no_throw("--" + dashed);
+  }
   if (!opt) {
     throw UsageError(at + ": unknown key '" + echo(key) + "' for " + cmd->get_name() +
                      " (keys are its options with underscores, e.g. num_envs)");
@@ -193,7 +199,7 @@ CLI::Option* add_int_list(CLI::App* cmd, const std::string& names, std::vector<i
   return opt->type_name(kIntListType);
 }
 
-void apply_config_file(CLI::App* cmd, const std::string& path) {
+void apply_config_file(CLI::App* cmd, const std::string& path, bool top_level) {
   std::string text = read_regular_file(path, "config file", kMaxConfigBytes);
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte-order mark
   toml::table root;
@@ -218,7 +224,7 @@ void apply_config_file(CLI::App* cmd, const std::string& path) {
         apply_key(cmd, path, std::string(inner.str()), inner_value);
       continue;
     }
-    apply_key(cmd, path, name, value);
+    if (top_level) apply_key(cmd, path, name, value);
   }
 }
 

@@ -28,11 +28,12 @@ CLI::Option* add_int_list(CLI::App* cmd, const std::string& names, std::vector<i
 // of it.
 std::string shorten_echoes(const std::string& message);
 
-// Applies a TOML config file to `cmd`: top-level keys and those of a [<cmd name>] table set
-// the option of that name (underscores for dashes) unless the command line gave it; tables for
-// the other commands ([train], [eval], [bench]) are skipped. Throws UsageError with file:line:col
-// for a syntax error, an unknown key or a value of the wrong type; the file must be a regular
-// file of at most 1 MiB (a UTF-8 byte-order mark is allowed).
-void apply_config_file(CLI::App* cmd, const std::string& path);
+// Applies a TOML config file to `cmd`: the keys of its [<cmd name>] table, and the top-level
+// keys when `top_level` (train: a config file is mostly training settings), set the option of
+// that name (underscores for dashes) unless the command line gave it; the other commands' tables
+// ([train], [eval], [bench]) are skipped, so one file can serve all three. Throws UsageError
+// with file:line:col for a syntax error, an unknown key or a value of the wrong type; the file
+// must be a regular file of at most 1 MiB (a UTF-8 byte-order mark is allowed).
+void apply_config_file(CLI::App* cmd, const std::string& path, bool top_level);
 
 }  // namespace stampede

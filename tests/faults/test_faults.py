@@ -304,6 +304,25 @@ class Inputs(Scratch):
         self.assertIn(config["num_envs"], (1000, 4))
         shutil.rmtree(run)
 
+  def test_one_file_serves_train_eval_and_bench(self):
+    config = self.path("all.toml")
+    with open(config, "w") as f:
+      f.write("num_envs = 4\n[eval]\nepisodes = 3\n[bench]\nnum_envs = [16]\nrepeats = 1\n"
+              "warmup = 0\nenv_steps = 64\n")
+    run = self.path("all")
+    result = stampede("train", "--config", config, "--total-steps", "2048", "-q", "--run-dir", run)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertEqual(json.loads(read_text(os.path.join(run, "config.json")))["num_envs"], 4)
+    result = stampede("eval", run, "--config", config)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn("over 3 episodes", result.stdout)
+    result = stampede("bench", "--config", config, "--skip-update", "--device", "cpu")
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn("median of 1 after 0 warm-up", result.stdout)
+    with open(config, "a") as f:
+      f.write("[eval]\n")
+    self.expect_usage_error(stampede("eval", run, "--config", config), "all.toml:9:")
+
   def test_config_that_is_not_a_file(self):
     self.expect_usage_error(stampede("train", "--config", self.dir), "is a directory")
 
