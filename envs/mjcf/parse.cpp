@@ -1,6 +1,6 @@
-// MJCF parser: XML to MjcfSpec with default classes applied and every value checked.
+// MJCF parser: XML to MjcfSpec with default classes applied and every value checked. This file
+// holds the document, default classes and the body tree; parse_sections.cpp the other sections.
 #include "envs/mjcf/parse.hpp"
-#include "envs/mjcf/values.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -13,7 +13,9 @@
 
 #include <pugixml.hpp>
 
+#include "envs/mjcf/parser.hpp"
 #include "envs/mjcf/rules.hpp"
+#include "envs/mjcf/values.hpp"
 
 namespace stampede {
 
@@ -23,194 +25,7 @@ void mjcf_fail(const MjcfOrigin& at, const std::string& what) {
   throw MjcfError(msg + ">: " + what);
 }
 
-namespace {
-
-using mjcf::AttrRule;
-
-constexpr int kMaxDepth = 100;  // bodies and default classes; deeper trees are rejected
-constexpr std::string_view kOrientAttrs[] = {"quat", "axisangle", "euler", "xyaxes", "zaxis"};
-
-struct AttrValue {
-  std::string value;
-  int line = 0;
-};
-// attribute -> values, outermost default class first: MuJoCo overwrites only the leading numbers
-// of a vector when a class or an element gives fewer, so every layer is kept
-using KindMap = std::map<std::string, std::vector<AttrValue>, std::less<>>;
-
-// one default class: for each element kind, the attributes it sets
-struct DefaultClass {
-  std::map<std::string, KindMap, std::less<>> kinds;
-};
-
-bool is_orient(std::string_view a) {
-  return std::find(std::begin(kOrientAttrs), std::end(kOrientAttrs), a) != std::end(kOrientAttrs);
-}
-
-class Parser {
- public:
-  Parser(const std::string& xml, const std::string& source) : xml_(xml), source_(source) {
-    for (size_t i = 0; i < xml.size(); ++i)
-      if (xml[i] == '\n') newlines_.push_back(i);
-  }
-
-  MjcfSpec run();
-
-  int line_at(ptrdiff_t offset) const {
-    if (offset < 0) return 0;
-    return 1 + static_cast<int>(std::lower_bound(newlines_.begin(), newlines_.end(),
-                                                 static_cast<size_t>(offset)) -
-                                newlines_.begin());
-  }
-  MjcfOrigin origin(pugi::xml_node n) const {
-    return {source_, n.name(), n.attribute("name").value(), line_at(n.offset_debug())};
-  }
-  [[noreturn]] void fail(pugi::xml_node n, const std::string& what) const {
-    mjcf_fail(origin(n), what);
-  }
-
-  // check an element's attributes against the subset rules; returns the supported ones
-  KindMap checked_attrs(pugi::xml_node n, std::string_view kind) const;
-
- private:
-  friend class Attrs;
-  void parse_compiler(pugi::xml_node n);
-  void parse_option(pugi::xml_node n);
-  void parse_default(pugi::xml_node n, const DefaultClass& parent, int depth);
-  void parse_body(pugi::xml_node n, MjcfBodySpec* body, const std::string& childclass, int depth);
-  void parse_joint(pugi::xml_node n, MjcfBodySpec* body, const std::string& childclass);
-  void parse_geom(pugi::xml_node n, MjcfBodySpec* body, const std::string& childclass);
-  void parse_site(pugi::xml_node n, MjcfBodySpec* body, const std::string& childclass);
-  void parse_inertial(pugi::xml_node n, MjcfBodySpec* body);
-  void parse_actuators(pugi::xml_node n);
-  void parse_contact(pugi::xml_node n);
-  const KindMap* defaults_for(pugi::xml_node n, std::string_view kind,
-                              const std::string& childclass) const;
-  void check_name(pugi::xml_node n, std::set<std::string>* names) const;
-
-  const std::string& xml_;
-  std::string source_;
-  std::vector<size_t> newlines_;
-  std::map<std::string, DefaultClass, std::less<>> classes_;
-  std::set<std::string> body_names_, joint_names_, geom_names_, site_names_, actuator_names_;
-  MjcfSpec spec_;
-};
-
-// The attributes of one element merged with its default class: typed readers with checks.
-class Attrs {
- public:
-  Attrs(const Parser& p, pugi::xml_node n, std::string_view kind, const KindMap* defaults)
-      : p_(p), n_(n), own_(p.checked_attrs(n, kind)), defaults_(defaults) {
-    for (const auto& [k, v] : own_)
-      if (is_orient(k)) own_orient_ = true;
-  }
-
-  bool has(std::string_view a) const { return own_.count(a) || (defaults_ && defaults_->count(a)); }
-
-  // reads between lo and hi numbers into out; defaults first, then the element on top (MuJoCo
-  // overwrites only the leading values when fewer are given); returns false when absent
-  bool reals(std::string_view a, double* out, int lo, int hi) const {
-    bool found = false;
-    for (const KindMap* m : {defaults_, &own_}) {
-      if (!m) continue;
-      auto it = m->find(a);
-      if (it == m->end()) continue;
-      for (const AttrValue& layer : it->second) {
-        std::vector<double> v;
-        if (!parse_numbers(layer.value, &v) || static_cast<int>(v.size()) < lo ||
-            static_cast<int>(v.size()) > hi) {
-          std::string want =
-              lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
-          fail_at(layer.line, "attribute '" + std::string(a) + "' expects " + want +
-                                  " number(s), got '" + layer.value + "'");
-        }
-        std::copy(v.begin(), v.end(), out);
-        found = true;
-      }
-    }
-    return found;
-  }
-  double real(std::string_view a, double def, double min = -INFINITY) const {
-    double v = def;
-    reals(a, &v, 1, 1);
-    if (v < min)
-      fail_at(line_of(a),
-              "attribute '" + std::string(a) + "' must be >= " + fmt(min) + ", got " + fmt(v));
-    return v;
-  }
-  int integer(std::string_view a, int def, int min = -1000000000) const {
-    double v = def;
-    reals(a, &v, 1, 1);
-    if (v != std::floor(v) || v < min || v > 1e9)
-      fail_at(line_of(a), "attribute '" + std::string(a) + "' must be an integer >= " +
-                              std::to_string(min) + ", got '" + value(a) + "'");
-    return static_cast<int>(v);
-  }
-  // index of the value among words, def when absent
-  int keyword(std::string_view a, std::initializer_list<std::string_view> words, int def) const {
-    if (!has(a)) return def;
-    std::string v = value(a);
-    int i = 0;
-    for (std::string_view w : words) {
-      if (v == w) return i;
-      ++i;
-    }
-    std::string list;
-    for (std::string_view w : words)
-      list += (list.empty() ? "" : ", ") + std::string(w);
-    fail_at(line_of(a),
-            "attribute '" + std::string(a) + "' must be one of {" + list + "}, got '" + v + "'");
-  }
-  std::string value(std::string_view a) const {
-    auto it = own_.find(a);
-    if (it != own_.end()) return it->second.back().value;
-    if (defaults_) {
-      auto d = defaults_->find(a);
-      if (d != defaults_->end()) return d->second.back().value;
-    }
-    return "";
-  }
-  int line_of(std::string_view a) const {
-    if (own_.count(a) || !defaults_ || !defaults_->count(a)) return p_.origin(n_).line;
-    return defaults_->find(a)->second.back().line;
-  }
-  // the one orientation specifier: the element's own wins over its class's
-  void orientation(MjcfOrientation* o) const {
-    const KindMap* src = own_orient_ ? &own_ : defaults_;
-    if (!src) return;
-    int found = 0;
-    for (int k = 0; k < 5; ++k) {
-      auto it = src->find(kOrientAttrs[k]);
-      if (it == src->end()) continue;
-      const AttrValue& last = it->second.back();
-      if (++found > 1) fail_at(last.line, "more than one orientation specifier");
-      static constexpr int kCount[] = {4, 4, 3, 6, 3};
-      std::vector<double> v;
-      if (!parse_numbers(last.value, &v) || static_cast<int>(v.size()) != kCount[k])
-        fail_at(last.line, "attribute '" + std::string(kOrientAttrs[k]) + "' expects " +
-                               std::to_string(kCount[k]) + " numbers, got '" + last.value + "'");
-      o->kind = static_cast<MjcfOrientation::Kind>(k);
-      std::copy(v.begin(), v.end(), o->v);
-    }
-  }
-  [[noreturn]] void fail_at(int line, const std::string& what) const {
-    MjcfOrigin at = p_.origin(n_);
-    at.line = line;
-    mjcf_fail(at, what);
-  }
-  static std::string fmt(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%g", v);
-    return buf;
-  }
-
- private:
-  const Parser& p_;
-  pugi::xml_node n_;
-  KindMap own_;
-  const KindMap* defaults_;
-  bool own_orient_ = false;
-};
+namespace mjcf_parser {
 
 KindMap Parser::checked_attrs(pugi::xml_node n, std::string_view kind) const {
   KindMap out;
@@ -260,83 +75,6 @@ void Parser::check_name(pugi::xml_node n, std::set<std::string>* names) const {
   std::string name = n.attribute("name").value();
   if (name.empty()) return;
   if (!names->insert(name).second) fail(n, "repeated name '" + name + "'");
-}
-
-void Parser::parse_compiler(pugi::xml_node n) {
-  Attrs a(*this, n, "compiler", nullptr);
-  MjcfCompilerSpec& c = spec_.compiler;
-  c.degree = a.keyword("angle", {"radian", "degree"}, c.degree ? 1 : 0) == 1;
-  if (a.has("eulerseq")) {
-    std::string seq = a.value("eulerseq");
-    if (seq.size() != 3 || seq.find_first_not_of("xyzXYZ") != std::string::npos)
-      a.fail_at(a.line_of("eulerseq"),
-                "eulerseq must be 3 characters from xyzXYZ, got '" + seq + "'");
-    std::memcpy(c.eulerseq, seq.c_str(), 4);
-  }
-  c.inertiafromgeom = a.keyword("inertiafromgeom", {"false", "true", "auto"}, c.inertiafromgeom);
-  double range[2] = {static_cast<double>(c.inertiagrouprange[0]),
-                     static_cast<double>(c.inertiagrouprange[1])};
-  a.reals("inertiagrouprange", range, 2, 2);
-  for (double r : range)
-    if (r != std::floor(r) || std::abs(r) > 1e9)
-      a.fail_at(a.line_of("inertiagrouprange"), "inertiagrouprange must hold two integers");
-  c.inertiagrouprange[0] = static_cast<int>(range[0]);
-  c.inertiagrouprange[1] = static_cast<int>(range[1]);
-  c.settotalmass = a.real("settotalmass", c.settotalmass);
-  c.boundmass = a.real("boundmass", c.boundmass, 0);
-  c.boundinertia = a.real("boundinertia", c.boundinertia, 0);
-  c.balanceinertia = a.keyword("balanceinertia", {"false", "true"}, c.balanceinertia) == 1;
-  c.autolimits = a.keyword("autolimits", {"false", "true"}, c.autolimits) == 1;
-  a.keyword("coordinate", {"local"}, 0);  // "global" was removed from MuJoCo
-}
-
-void Parser::parse_option(pugi::xml_node n) {
-  Attrs a(*this, n, "option", nullptr);
-  MjcfOptionSpec& o = spec_.option;
-  o.timestep = a.real("timestep", o.timestep, 0);
-  if (o.timestep <= 0) fail(n, "timestep must be positive");
-  a.reals("gravity", o.gravity, 3, 3);
-  a.reals("wind", o.wind, 3, 3);
-  o.density = a.real("density", o.density, 0);
-  o.viscosity = a.real("viscosity", o.viscosity, 0);
-  o.impratio = a.real("impratio", o.impratio, 1e-10);
-  o.tolerance = a.real("tolerance", o.tolerance, 0);
-  o.ls_tolerance = a.real("ls_tolerance", o.ls_tolerance, 0);
-  o.iterations = a.integer("iterations", o.iterations, 0);
-  o.ls_iterations = a.integer("ls_iterations", o.ls_iterations, 0);
-  o.integrator = a.keyword("integrator", {"Euler", "RK4"}, o.integrator);
-  o.solver = a.keyword("solver", {"PGS", "CG", "Newton"}, o.solver);
-  if (o.solver == 1) fail(n, "solver CG is outside the MJCF subset (use Newton or PGS)");
-  o.cone = a.keyword("cone", {"pyramidal", "elliptic"}, o.cone);
-  if (o.cone == 1)
-    a.fail_at(a.line_of("cone"),
-              "elliptic friction cones are outside the MJCF subset (pyramidal only)");
-  for (pugi::xml_node c : n.children()) {
-    if (c.type() != pugi::node_element) continue;
-    if (std::string_view(c.name()) != "flag") fail(c, "unknown element inside <option>");
-    for (pugi::xml_attribute f : c.attributes()) {
-      std::string_view v = f.value();
-      if (v != "enable" && v != "disable")
-        fail(c, "flag '" + std::string(f.name()) + "' must be enable or disable");
-      bool known = false, enable_flag = false;
-      int bit = mjcf::flag_disable_bit(f.name(), &known, &enable_flag);
-      if (!known) fail(c, "unsupported flag '" + std::string(f.name()) + "'");
-      std::string_view name = f.name();
-      // without the midphase MuJoCo makes contacts in another order (so other solver rows);
-      // the engine's pair list follows the default order
-      if (name == "midphase" && v == "disable")
-        fail(c, "flag 'midphase' disabled: outside the MJCF subset (contact order)");
-      if (enable_flag && v == "enable" && name != "energy" && name != "fwdinv" &&
-          name != "invdiscrete")
-        fail(c, "flag '" + std::string(name) + "' enabled: outside the MJCF subset");
-      if (bit >= 0) {
-        if (v == "disable")
-          o.disableflags |= 1 << bit;
-        else
-          o.disableflags &= ~(1 << bit);
-      }
-    }
-  }
 }
 
 void Parser::parse_default(pugi::xml_node n, const DefaultClass& parent, int depth) {
@@ -514,51 +252,6 @@ void Parser::parse_body(pugi::xml_node n, MjcfBodySpec* body, const std::string&
   }
 }
 
-void Parser::parse_actuators(pugi::xml_node n) {
-  for (pugi::xml_node c : n.children()) {
-    if (c.type() != pugi::node_element) continue;
-    if (std::string_view(c.name()) != "motor")
-      fail(c, "actuator type outside the MJCF subset (only motor is supported)");
-    check_name(c, &actuator_names_);
-    Attrs a(*this, c, "motor", defaults_for(c, "motor", "main"));
-    MjcfActuatorSpec act;
-    act.at = origin(c);
-    if (!a.has("joint")) fail(c, "motor needs a joint (the only supported transmission)");
-    act.joint = a.value("joint");
-    a.reals("gear", act.gear, 1, 6);
-    a.reals("ctrlrange", act.ctrlrange, 2, 2);
-    act.ctrllimited = a.keyword("ctrllimited", {"false", "true", "auto"}, kLimitedAuto);
-    spec_.actuators.push_back(act);
-  }
-}
-
-// <exclude> is supported; explicit <pair>s are not (their parameter defaults follow rules of
-// their own): a clear error rather than contacts that differ from MuJoCo's
-void Parser::parse_contact(pugi::xml_node n) {
-  if (n.first_attribute()) fail(n, "contact takes no attributes");
-  for (pugi::xml_node c : n.children()) {
-    if (c.type() != pugi::node_element) continue;
-    std::string_view kind = c.name();
-    if (kind == "pair")
-      fail(c,
-           "explicit contact pairs are outside the MJCF subset: contacts come from "
-           "contype/conaffinity, and <exclude> removes body pairs");
-    if (kind != "exclude") fail(c, "element outside the MJCF subset");
-    MjcfExcludeSpec e;
-    e.at = origin(c);
-    for (pugi::xml_attribute a : c.attributes()) {
-      std::string_view name = a.name();
-      if (name == "body1")
-        e.body1 = a.value();
-      else if (name == "body2")
-        e.body2 = a.value();
-      else if (name != "name")
-        fail(c, "unsupported attribute '" + std::string(name) + "' on exclude");
-    }
-    spec_.excludes.push_back(e);
-  }
-}
-
 MjcfSpec Parser::run() {
   pugi::xml_document doc;
   pugi::xml_parse_result res = doc.load_buffer(xml_.data(), xml_.size());
@@ -615,10 +308,10 @@ MjcfSpec Parser::run() {
   return spec_;
 }
 
-}  // namespace
+}  // namespace mjcf_parser
 
 MjcfSpec parse_mjcf(const std::string& xml, const std::string& source) {
-  return Parser(xml, source).run();
+  return mjcf_parser::Parser(xml, source).run();
 }
 
 }  // namespace stampede
