@@ -153,6 +153,10 @@ std::string cuda_unavailable_reason() {
   return g_cuda_hooks.probe();
 }
 
+bool backend_uses_gpu(const TrainConfig& config) {
+  return config.device != "cpu" && cuda_unavailable_reason().empty();
+}
+
 std::unique_ptr<Backend> make_backend(const TrainConfig& config) {
   const std::string reason = config.device == "cpu" ? "cpu asked for" : cuda_unavailable_reason();
   if (reason.empty()) {

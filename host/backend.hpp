@@ -113,4 +113,7 @@ std::string cuda_unavailable_reason();  // empty when the CUDA backend can run
 // when cuda is asked for and cannot be had
 std::unique_ptr<Backend> make_backend(const TrainConfig& config);
 
+// whether make_backend(config) builds the CUDA backend
+bool backend_uses_gpu(const TrainConfig& config);
+
 }  // namespace stampede

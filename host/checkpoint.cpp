@@ -11,11 +11,13 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
 #include "envs/task.hpp"
 #include "host/durable_file.hpp"
+#include "host/run_memory.hpp"
 
 namespace stampede {
 
@@ -155,9 +157,22 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-  const std::string text = read_regular_file(path, "checkpoint", kMaxCheckpointBytes);
-  const std::vector<uint8_t> bytes(text.begin(), text.end());
   constexpr size_t kFixed = sizeof(kMagic) + 4 + 4 + 8;
+  // the fixed part first: a file that is no checkpoint is refused before it is read whole, and
+  // one larger than the memory left is refused rather than read
+  const std::string head = read_regular_file(path, "checkpoint", kMaxCheckpointBytes, kFixed);
+  if (head.size() < kFixed || std::memcmp(head.data(), kMagic, sizeof(kMagic)) != 0) {
+    bad(path, "is not a stampede checkpoint");
+  }
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  const int64_t available = available_memory();
+  if (!ec && available >= 0 && size > static_cast<uint64_t>(available) / 2) {
+    bad(path, "is " + std::to_string(size >> 20) + " MiB, more than this machine can load (" +
+                  std::to_string(available >> 20) + " MiB available)");
+  }
+  const std::string text = read_regular_file(path, "checkpoint", kMaxCheckpointBytes);
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   if (bytes.size() < kFixed + 8 || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
     bad(path, "is not a stampede checkpoint");
   }

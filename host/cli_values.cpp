@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <vector>
@@ -121,13 +124,20 @@ std::vector<std::string> option_inputs(const CLI::Option* opt, const toml::node&
   return {scalar(value)};
 }
 
+// the options the command line gave (they win over the file), and those the file has set so far
+struct Applied {
+  std::set<const CLI::Option*> from_command_line;
+  std::map<const CLI::Option*, std::string> from_file;  // where each was set
+};
+
 void apply_key(CLI::App* cmd, const std::string& path, const std::string& key,
-               const toml::node& value) {
+               const toml::node& value, Applied* applied) {
   const std::string at = position(path, value.source());
   std::string dashed = key;  // options without an underscored alias (eval, bench)
   std::replace(dashed.begin(), dashed.end(), '_', '-');
   CLI::Option* opt = nullptr;
-  if (key != "config" && key != "resume") {
+  static const char* const kNotKeys[] = {"config", "resume", "help", "help-all", "version"};
+  if (std::find(std::begin(kNotKeys), std::end(kNotKeys), dashed) == std::end(kNotKeys)) {
     opt = cmd->get_option_no_throw("--" + key);
     if (!opt) opt = cmd->get_option_no_throw("--" + dashed);
   }
@@ -135,7 +145,12 @@ void apply_key(CLI::App* cmd, const std::string& path, const std::string& key,
     throw UsageError(at + ": unknown key '" + echo(key) + "' for " + cmd->get_name() +
                      " (keys are its options with underscores, e.g. num_envs)");
   }
-  if (opt->count() > 0) return;  // the command line wins
+  if (applied->from_command_line.count(opt)) return;  // the command line wins
+  const auto [earlier, first] = applied->from_file.emplace(opt, at);
+  if (!first) {
+    throw UsageError(at + ": '" + echo(key) + "' sets " + opt->get_name() +
+                     " again (first set at " + earlier->second + ")");
+  }
   const std::vector<std::string> inputs = option_inputs(opt, value, at, key);
   try {
     opt->add_result(inputs);
@@ -148,7 +163,7 @@ void apply_key(CLI::App* cmd, const std::string& path, const std::string& key,
 }  // namespace
 
 std::string shorten_echoes(const std::string& message) {
-  constexpr size_t kLongest = 160, kKept = 60;
+  constexpr size_t kLongest = 160, kKept = 60, kMessage = 400;
   std::string out;
   size_t i = 0;
   while (i < message.size()) {
@@ -163,7 +178,12 @@ std::string shorten_echoes(const std::string& message) {
     if (end < message.size()) out += message[end];
     i = end + 1;
   }
-  return out;
+  if (out.size() <= kMessage) return out;
+  // and the whole message: cut at a character boundary (never inside a UTF-8 sequence)
+  size_t cut = kMessage;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xc0) == 0x80)
+    --cut;
+  return out.substr(0, cut) + "...(" + std::to_string(out.size()) + " chars)";
 }
 
 void add_value_checks(CLI::App* cmd) {
@@ -209,6 +229,9 @@ void apply_config_file(CLI::App* cmd, const std::string& path, bool top_level) {
     throw UsageError(position(path, e.source()) + ": " + std::string(e.description()));
   }
   static const char* const kCommands[] = {"train", "eval", "bench"};
+  Applied applied;
+  for (const CLI::Option* opt : cmd->get_options())
+    if (opt->count() > 0) applied.from_command_line.insert(opt);
   for (const auto& [key, value] : root) {
     const std::string name(key.str());
     if (value.is_table()) {
@@ -221,10 +244,10 @@ void apply_config_file(CLI::App* cmd, const std::string& path, bool top_level) {
       }
       if (name != cmd->get_name()) continue;
       for (const auto& [inner, inner_value] : *value.as_table())
-        apply_key(cmd, path, std::string(inner.str()), inner_value);
+        apply_key(cmd, path, std::string(inner.str()), inner_value, &applied);
       continue;
     }
-    if (top_level) apply_key(cmd, path, name, value);
+    if (top_level) apply_key(cmd, path, name, value, &applied);
   }
 }
 

@@ -1,8 +1,9 @@
 #include "host/config.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -99,17 +100,18 @@ void validate(const TrainConfig& c) {
 // "A:B" -> [A, B], 1-based iteration numbers as the log prints them
 void parse_profile_iters(const std::string& text, int64_t* begin, int64_t* end) {
   if (text.empty()) return;
+  // two plain decimal numbers around one colon: nothing else, nothing clamped
+  const auto number = [](std::string_view part, int64_t* value) {
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+    const auto [stop, err] = std::from_chars(part.data(), part.data() + part.size(), *value);
+    return err == std::errc() && stop == part.data() + part.size();
+  };
   const size_t colon = text.find(':');
-  char* tail = nullptr;
-  bool ok = colon != std::string::npos;
-  if (ok) {
-    *begin = std::strtoll(text.substr(0, colon).c_str(), &tail, 10);
-    ok = *tail == '\0' && colon > 0;
-  }
-  if (ok) {
-    *end = std::strtoll(text.substr(colon + 1).c_str(), &tail, 10);
-    ok = *tail == '\0' && colon + 1 < text.size();
-  }
+  const std::string_view all(text);
+  const bool ok = colon != std::string::npos && number(all.substr(0, colon), begin) &&
+                  number(all.substr(colon + 1), end);
   if (!ok || *begin < 1 || *end < *begin) {
     throw UsageError("--profile-iters '" + text +
                      "' is malformed (expected A:B with 1 <= A <= B, iterations as logged)");

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -119,8 +120,8 @@ void LineAppender::sync() {
   if (::fsync(fd_) != 0) io_fail("sync", path_, errno);
 }
 
-std::string read_regular_file(const std::string& path, const std::string& what,
-                              uint64_t max_bytes) {
+std::string read_regular_file(const std::string& path, const std::string& what, uint64_t max_bytes,
+                              uint64_t prefix) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw UsageError(what + " '" + path + "' " +
@@ -147,7 +148,7 @@ std::string read_regular_file(const std::string& path, const std::string& what,
     throw UsageError(what + " '" + path + "' is not a regular file");
   }
   std::string text;
-  text.resize(static_cast<size_t>(opened.st_size));
+  text.resize(static_cast<size_t>(std::min<uint64_t>(opened.st_size, prefix)));
   size_t got = 0;
   while (got < text.size()) {
     const ssize_t n = ::read(fd, text.data() + got, text.size() - got);

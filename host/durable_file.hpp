@@ -53,7 +53,9 @@ class LineAppender {
 
 // The contents of a regular file of at most `max_bytes`. Anything else (a directory, a FIFO, a
 // device, a link to one, a file too large) throws UsageError naming `what` and `path` before a
-// byte is read, so that no input can hang or exhaust a loader.
-std::string read_regular_file(const std::string& path, const std::string& what, uint64_t max_bytes);
+// byte is read, so that no input can hang or exhaust a loader. With `prefix`, only the first
+// `prefix` bytes are read (a loader's look at a header before it commits to the whole file).
+std::string read_regular_file(const std::string& path, const std::string& what, uint64_t max_bytes,
+                              uint64_t prefix = UINT64_MAX);
 
 }  // namespace stampede

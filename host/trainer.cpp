@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +25,7 @@
 
 #include "host/checkpoint.hpp"
 #include "host/durable_file.hpp"
+#include "host/run_memory.hpp"
 #include "host/task_model.hpp"
 
 namespace stampede {
@@ -31,55 +34,39 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string default_run_dir(const std::string& env) {
+// runs/<env>-<timestamp>[-k], created here: mkdir is the exclusive test, so runs started at
+// once (seeds launched in parallel) each get their own directory
+std::string create_default_run_dir(const std::string& env) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-  std::string dir = "runs/" + env + "-" + stamp;
-  // two runs started within one second get distinct directories
   std::error_code ec;
-  for (int k = 2; fs::exists(dir, ec); ++k)
-    dir = "runs/" + env + "-" + stamp + "-" + std::to_string(k);
-  return dir;
+  fs::create_directories("runs", ec);
+  const std::string base = "runs/" + env + "-" + stamp;
+  for (int k = 1; k < 10000; ++k) {
+    std::string dir = base;
+    if (k > 1) dir.append("-").append(std::to_string(k));
+    if (::mkdir(dir.c_str(), 0755) == 0) return dir;
+    if (errno != EEXIST) {
+      throw UsageError("cannot create run directory '" + dir + "': " + std::strerror(errno));
+    }
+  }
+  throw UsageError("cannot create a run directory under runs/: too many runs this second");
 }
 
+constexpr uint64_t kMaxLogBytes = uint64_t{4} << 30;  // ~20 million rows
 constexpr const char* kCsvHeader =
     "iteration,env_steps,wall_s,steps_per_s,episodes,mean_return,mean_length,policy_loss,"
     "value_loss,entropy,kl,clip_frac,explained_var,grad_norm,beta,learning_rate,bad_state_resets";
 
-// SIGINT and SIGTERM: the first asks the loop to stop after the current iteration (checkpoint,
-// log row, exit 130 / 143); a second exits at once. Files are only ever replaced by rename, so
-// an exit at any instant leaves the last good checkpoint in place.
 volatile std::sig_atomic_t g_stop_signal = 0;
 
 extern "C" void on_stop_signal(int sig) {
   if (g_stop_signal != 0) ::_exit(128 + sig);
   g_stop_signal = sig;
 }
-
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal = 0;
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 // One training process per run directory: a second one would interleave the log and race the
 // checkpoint. The lock is released when the process ends, however it ends.
@@ -106,6 +93,15 @@ class RunDirLock {
 
 }  // namespace
 
+void install_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESTART;  // a signal does not fail the write or read it interrupts
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
+
 std::string checkpoint_path_in(const std::string& run_dir) {
   return (fs::path(run_dir) / "checkpoint.bin").string();
 }
@@ -131,42 +127,63 @@ TrainConfig prepare_run(const TrainConfig& requested, const TrainOptions& option
       throw UsageError("the run in '" + config.run_dir + "' has done " + std::to_string(done) +
                        " steps (" + std::to_string(ck.state.iteration) +
                        " iterations); its total is " + std::to_string(config.total_steps) +
-                       ". To continue it, give --total-steps above " + std::to_string(done));
+                       ". To continue it, give --total-steps of at least " +
+                       std::to_string(done + config.batch_size()) + " (" +
+                       std::to_string(config.batch_size()) + " steps per iteration)");
     }
+    check_run_fits_memory(config, backend_uses_gpu(config));
     *start = std::move(ck);
-  } else {
-    validate(config);
-    load_task_model(&config);
-    if (config.run_dir.empty()) config.run_dir = default_run_dir(std::string(config.env.name()));
-    std::error_code ec;
-    if (fs::exists(checkpoint_path_in(config.run_dir), ec)) {
-      throw UsageError("run directory '" + config.run_dir +
-                       "' already holds a run; continue it with --resume " + config.run_dir +
-                       " or choose another --run-dir");
-    }
+    return config;
+  }
+  validate(config);
+  load_task_model(&config);
+  // before anything is created: a run that cannot fit leaves nothing behind
+  check_run_fits_memory(config, backend_uses_gpu(config));
+  if (config.run_dir.empty()) {
+    config.run_dir = create_default_run_dir(std::string(config.env.name()));
+    *created = true;
+    return config;
   }
   std::error_code ec;
+  if (fs::exists(checkpoint_path_in(config.run_dir), ec)) {
+    throw UsageError("run directory '" + config.run_dir +
+                     "' already holds a run; continue it with --resume " + config.run_dir +
+                     " or choose another --run-dir");
+  }
   *created = fs::create_directories(config.run_dir, ec);
   if (ec) throw UsageError("cannot create run directory '" + config.run_dir + "': " + ec.message());
   return config;
 }
 
-// log.csv as a resumed run must continue it: the header and exactly the `rows` rows its
-// checkpoint covers (rows appended after that checkpoint by a killed run, and a partial last
-// line, are dropped); *kept is how many of them the file still had
-std::string log_prefix(const std::string& path, int64_t rows, int64_t* kept) {
-  std::ifstream in(path, std::ios::binary);
+// log.csv as a resumed run must continue it: the header and the rows its checkpoint covers,
+// the first `rows` whole rows of increasing iterations up to `iteration` (rows appended after
+// that checkpoint by a killed run, and a partial last line, are dropped); *kept is how many the
+// file still had (fewer than `rows` only where a file system lost data it had acknowledged)
+std::string log_prefix(const std::string& path, int64_t rows, int64_t iteration, int64_t* kept) {
+  std::string file;
+  std::error_code ec;
+  if (fs::exists(path, ec) || ec) file = read_regular_file(path, "log", kMaxLogBytes);
   std::string text = std::string(kCsvHeader) + "\n";
   *kept = 0;
-  std::string line;
+  int64_t previous = 0;
+  size_t at = 0;
   bool header = true;
-  while (*kept < rows && std::getline(in, line)) {
-    if (in.eof()) break;  // no '\n': a line cut short by a kill
+  while (*kept < rows) {
+    const size_t end = file.find('\n', at);
+    if (end == std::string::npos) break;  // no '\n': a line cut short by a kill
+    const std::string line = file.substr(at, end - at);
+    at = end + 1;
     if (header) {
       header = false;
       if (line == kCsvHeader) continue;
     }
-    if (line.substr(0, line.find(',')) != std::to_string(*kept + 1)) break;
+    int64_t it = 0;
+    const auto [stop, err] = std::from_chars(line.data(), line.data() + line.size(), it);
+    if (err != std::errc() || stop == line.data() + line.size() || *stop != ',' || it <= previous ||
+        it > iteration) {
+      break;
+    }
+    previous = it;
     text += line + "\n";
     ++*kept;
   }
@@ -219,8 +236,6 @@ std::string status_line(int64_t iteration, int64_t total_iters, int64_t steps, d
 
 TrainResult train(const TrainConfig& requested, const TrainOptions& options, std::ostream& out,
                   const ResumeOverrides& overrides) {
-  // from the start: a signal while the run is being set up stops it after its first iteration
-  const StopSignals signals;
   Checkpoint start;
   const bool resuming = !options.resume_dir.empty();
   bool created = false;
@@ -233,18 +248,21 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
   std::unique_ptr<RunDirLock> lock;
   std::unique_ptr<Backend> backend;
   std::unique_ptr<LineAppender> log;
+  int64_t log_rows = 0;  // rows in log.csv below its header
+  bool locked = false;
   try {
     lock = std::make_unique<RunDirLock>(config.run_dir);
+    locked = true;
     remove_stale_temporaries(config.run_dir);
     auto make = options.make_backend ? options.make_backend : make_backend;
     backend = make(config);
     if (resuming) backend->load_state(start.state);
     // the log first: a resumed run's config.json is replaced only once its log is consistent
-    int64_t kept = 0;
-    const std::string prefix = resuming ? log_prefix(result.log_path, start.log_rows, &kept)
-                                        : kCsvHeader + std::string("\n");
-    if (resuming && kept < start.log_rows) {
-      out << "warning: " << result.log_path << " had " << kept << " of the " << start.log_rows
+    const std::string prefix =
+        resuming ? log_prefix(result.log_path, start.log_rows, start.state.iteration, &log_rows)
+                 : kCsvHeader + std::string("\n");
+    if (resuming && log_rows < start.log_rows) {
+      out << "warning: " << result.log_path << " had " << log_rows << " of the " << start.log_rows
           << " rows its checkpoint covers; the missing rows are lost\n";
     }
     write_file_atomically(result.log_path, prefix);
@@ -252,8 +270,8 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
                           to_json(config).dump(2) + "\n");
     log = std::make_unique<LineAppender>(result.log_path);
   } catch (...) {
-    // a start that failed leaves no empty run directory behind
-    if (created) {
+    // a start that failed leaves no empty run directory behind (one this process made and holds)
+    if (created && locked) {
       lock.reset();
       std::error_code ignored;
       fs::remove_all(config.run_dir, ignored);
@@ -302,13 +320,15 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
     // the row before the checkpoint: a kill between the two leaves a row that the next
     // --resume drops, never a checkpoint without its row
     log->append(csv_row(it + 1, steps, wall, sps, s, control.learning_rate));
+    ++log_rows;
     result.bad_state_resets += s.bad_state_resets;
 
     const bool last = it + 1 == total_iters;
-    const int stop = g_stop_signal;
+    const int stop = last ? 0 : g_stop_signal;  // a signal in the last iteration: just finish
     if ((it + 1) % config.checkpoint_every == 0 || last || stop != 0) {
-      Checkpoint ck{config, backend->save_state(), it + 1};
+      Checkpoint ck{config, backend->save_state(), log_rows};
       ck.state.iteration = it + 1;
+      log->sync();  // the rows reach the disk before the checkpoint that counts them
       save_checkpoint(result.checkpoint_path, ck);
       last_saved = it + 1;
     }

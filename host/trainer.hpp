@@ -56,4 +56,11 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options, std::o
 
 std::string checkpoint_path_in(const std::string& run_dir);
 
+// SIGINT and SIGTERM, for the rest of the process: the first asks train() to stop after the
+// current iteration (a checkpoint, a log row, TrainResult::stop_signal set; a signal during the
+// last iteration lets the run finish); a second exits at once with 128 + signal. Files are only
+// ever replaced by rename, so an exit at any instant leaves the last good checkpoint in place.
+// The command line installs it first thing for `train`, so no signal falls in a gap.
+void install_stop_signals();
+
 }  // namespace stampede

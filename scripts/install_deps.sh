@@ -14,6 +14,7 @@ packages=(
   libgtest-dev                     # tests
   libboost-context-dev             # fibers of the CPU emulation of CUDA (tests/cuda_emu)
   clang libclang-rt-14-dev         # libFuzzer for the MJCF loader fuzz test
+  python3                          # the fault-injection suite (tests/faults)
 )
 
 missing=()

@@ -18,6 +18,11 @@ cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CUDA_ARCHITECTURES="${STAMPEDE_TEST_CUDA_ARCHITECTURES:-90}" ${STAMPEDE_CMAKE_ARGS:-}
 cmake --build build-test -j"$jobs"
 (cd build-test && ctest --output-on-failure -j"$jobs" --timeout 1500)
+# the fault-injection suite needs python3; a machine without it must not pass silently
+if ! (cd build-test && ctest -N -L faults | grep -q "Total Tests: [1-9]"); then
+  echo "test.sh: the faults.* tests were not registered (is python3 installed?)" >&2
+  exit 1
+fi
 
 if command -v clang++ >/dev/null && [ -f tests/fuzz/CMakeLists.txt ]; then
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \

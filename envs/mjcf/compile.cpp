@@ -282,6 +282,7 @@ void Compiler::compile_joints(int i) {
     }
     int jid = m_.njnt();
     m_.jnt_name.push_back(j.at.name);
+    m_.jnt_at.push_back(j.at);
     m_.jnt_type.push_back(j.type);
     m_.jnt_qposadr.push_back(m_.nq);
     m_.jnt_dofadr.push_back(m_.nv);
@@ -330,6 +331,7 @@ void Compiler::compile_body(int i) {
   const MjcfBodySpec& b = *work_[i].spec;
   int parent = work_[i].parent;
   m_.body_name.push_back(i == 0 ? "world" : b.at.name);
+  m_.body_at.push_back(b.at);
   m_.body_parentid.push_back(std::max(parent, 0));
   m_.body_pos.push_back(i == 0 ? Vec3{0, 0, 0} : v3(b.pos));
   m_.body_quat.push_back(i == 0 ? Quat{1, 0, 0, 0} : resolve(b.orient, b.at));
@@ -358,6 +360,7 @@ void Compiler::compile_body(int i) {
   if (i > 0) compile_inertia(i, pieces);
   for (const MjcfSiteSpec& s : b.sites) {
     m_.site_name.push_back(s.at.name);
+    m_.site_at.push_back(s.at);
     m_.site_bodyid.push_back(i);
     m_.site_pos.push_back(v3(s.pos));
     m_.site_quat.push_back(resolve(s.orient, s.at));
@@ -417,6 +420,7 @@ void Compiler::compile_actuators() {
     if (limited == kLimitedTrue && a.ctrlrange[0] >= a.ctrlrange[1])
       mjcf_fail(a.at, "ctrlrange[0] must be smaller than ctrlrange[1]");
     m_.actuator_name.push_back(a.at.name);
+    m_.actuator_at.push_back(a.at);
     m_.actuator_trnid.push_back(jid);
     m_.actuator_ctrllimited.push_back(limited == kLimitedTrue);
     m_.actuator_gear.push_back({a.gear[0], a.gear[1], a.gear[2], a.gear[3], a.gear[4], a.gear[5]});

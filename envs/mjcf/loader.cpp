@@ -78,16 +78,31 @@ constexpr std::uintmax_t kMaxMjcfBytes = std::uintmax_t{64} << 20;
 void check_utf8(const std::string& xml, const std::string& source) {
   int line = 1;
   for (size_t i = 0; i < xml.size();) {
-    const auto c = static_cast<unsigned char>(xml[i]);
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(xml[k]); };
+    const unsigned char c = byte(i);
     if (c == '\n') ++line;
-    const int extra = c < 0x80           ? 0
-                      : (c >> 5) == 0x6  ? 1
-                      : (c >> 4) == 0xe  ? 2
-                      : (c >> 3) == 0x1e ? 3
-                                         : -1;
-    bool ok = extra >= 0 && i + extra < xml.size() && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
-    for (int k = 1; ok && k <= extra; ++k)
-      ok = (static_cast<unsigned char>(xml[i + k]) & 0xc0) == 0x80;
+    // RFC 3629: the sequence's length from its lead byte, and the range of its second byte
+    // (which excludes overlong forms, surrogates and code points above U+10FFFF)
+    int extra = -1;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c < 0x80) {
+      extra = 0;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    }
+    bool ok = extra >= 0 && i + extra < xml.size();
+    for (int k = 1; ok && k <= extra; ++k) {
+      const unsigned char next = byte(i + k);
+      ok = k == 1 ? next >= lo && next <= hi : (next & 0xc0) == 0x80;
+    }
     if (!ok) {
       char hex[8];
       std::snprintf(hex, sizeof(hex), "0x%02x", c);
@@ -148,7 +163,7 @@ void pack_options(const CompiledMjcf& c, Model& m) {
 
 void pack_bodies(const CompiledMjcf& c, Model& m) {
   for (int i = 0; i < c.nbody(); ++i) {
-    const PackSite site(c.root_at, "body", i);
+    const PackSite site(c.body_at[i], "");
     m.body_parentid[i] = c.body_parentid[i];
     m.body_rootid[i] = c.body_rootid[i];
     m.body_weldid[i] = c.body_weldid[i];
@@ -169,7 +184,7 @@ void pack_bodies(const CompiledMjcf& c, Model& m) {
 // joints and the degrees of freedom they create
 void pack_joints(const CompiledMjcf& c, Model& m) {
   for (int j = 0; j < c.njnt(); ++j) {
-    const PackSite site(c.root_at, "joint", j);
+    const PackSite site(c.jnt_at[j], "");
     m.jnt_type[j] = c.jnt_type[j];
     m.jnt_qposadr[j] = c.jnt_qposadr[j];
     m.jnt_dofadr[j] = c.jnt_dofadr[j];
@@ -215,7 +230,7 @@ void pack_geoms_and_sites(const CompiledMjcf& c, Model& m) {
     m.geom_gap[g] = real(c.geom_gap[g], "geom_gap");
   }
   for (int s = 0; s < c.nsite(); ++s) {
-    const PackSite site(c.root_at, "site", s);
+    const PackSite site(c.site_at[s], "");
     m.site_bodyid[s] = c.site_bodyid[s];
     put(m.site_pos[s], c.site_pos[s], "site_pos");
     put(m.site_quat[s], c.site_quat[s], "site_quat");
@@ -225,7 +240,7 @@ void pack_geoms_and_sites(const CompiledMjcf& c, Model& m) {
 // actuators and the reference configurations
 void pack_actuators(const CompiledMjcf& c, Model& m) {
   for (int a = 0; a < c.nu(); ++a) {
-    const PackSite site(c.root_at, "actuator", a);
+    const PackSite site(c.actuator_at[a], "");
     m.actuator_trnid[a] = c.actuator_trnid[a];
     m.actuator_ctrllimited[a] = c.actuator_ctrllimited[a];
     m.actuator_gear[a] = real(c.actuator_gear[a][0], "actuator_gear");

@@ -161,6 +161,7 @@ struct CompiledMjcf {
   int nq = 0, nv = 0;
 
   std::vector<std::string> body_name;
+  std::vector<MjcfOrigin> body_at, jnt_at, site_at, actuator_at;  // where each was declared
   std::vector<int> body_parentid, body_rootid, body_weldid, body_jntnum, body_jntadr, body_dofnum,
       body_dofadr, body_simple;
   std::vector<std::array<double, 3>> body_pos, body_ipos, body_inertia;

@@ -131,12 +131,19 @@ class Interrupts(Scratch):
       proc = subprocess.Popen([BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
       sig = kinds[attempt % len(kinds)]
+      rows_before = len(log_rows(os.path.join(run, "log.csv"))[1]) if not fresh else 0
       time.sleep(rng.uniform(0.05, 0.6))
       proc.send_signal(sig)
       out, err = proc.communicate(timeout=120)
       if proc.returncode == 0:
         outcomes.append("finished")
         break
+      if proc.returncode in (-signal.SIGINT, -signal.SIGTERM):
+        # only a process still loading its libraries may die of the default action
+        self.assertTrue(fresh or len(log_rows(os.path.join(run, "log.csv"))[1]) <= rows_before,
+                        err)
+        outcomes.append(f"{sig.name} while starting")
+        continue
       # a signal before the first checkpoint leaves nothing to resume; start afresh then
       if not os.path.exists(os.path.join(run, "checkpoint.bin")):
         shutil.rmtree(run, ignore_errors=True)
@@ -190,14 +197,54 @@ class Interrupts(Scratch):
     self.assertEqual(new_rows[:len(rows)], rows)
     self.assertEqual([r.split(",")[0] for r in new_rows], [str(i) for i in range(1, 33)])
 
+  def test_rows_a_file_system_lost_stay_lost_but_no_others(self):
+    run = self.path("gap")
+    result = stampede("train", *short_run(4096, every=4), "--run-dir", run)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    log = os.path.join(run, "log.csv")
+    with open(log) as f:
+      lines = f.read().splitlines(keepends=True)
+    with open(log, "w") as f:  # rows 5..8 gone, as after a crash that lost acknowledged data
+      f.writelines(lines[:5])
+    result = stampede("train", "--resume", run, "--total-steps", "8192", "-q")
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn("had 4 of the 8 rows", result.stdout)
+    for total in ("12288", "16384"):
+      self.assertEqual(stampede("train", "--resume", run, "--total-steps", total, "-q").returncode,
+                       0)
+    iterations = [int(r.split(",")[0]) for r in log_rows(log)[1]]
+    self.assertEqual(iterations, [1, 2, 3, 4] + list(range(9, 33)))
+
+  def test_log_that_is_not_a_file_is_refused_on_resume(self):
+    run = self.path("fifo-log")
+    self.assertEqual(stampede("train", *short_run(2048), "--run-dir", run).returncode, 0)
+    os.remove(os.path.join(run, "log.csv"))
+    os.mkfifo(os.path.join(run, "log.csv"))
+    self.expect_usage_error(
+        stampede("train", "--resume", run, "--total-steps", "4096", timeout=20), "a FIFO")
+
+  def test_parallel_runs_get_their_own_default_directories(self):
+    args = ["train", "--env", "cartpole", "--num-envs", "8", "--num-steps", "64", "--total-steps",
+            "2048", "-q"]
+    procs = [subprocess.Popen([BINARY, *args, "--seed", str(s)], cwd=self.dir,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for s in range(6)]
+    for proc in procs:
+      _, err = proc.communicate(timeout=120)
+      self.assertEqual(proc.returncode, 0, err)
+    runs = os.listdir(self.path("runs"))
+    self.assertEqual(len(runs), 6, runs)
+    for run in runs:
+      self.assertTrue(os.path.exists(self.path("runs", run, "checkpoint.bin")))
+
   def test_resume_at_or_past_the_total_says_how_far_the_run_got(self):
     run = self.path("done")
     self.assertEqual(stampede("train", *short_run(2048), "--run-dir", run).returncode,
                      0)
     before = read_text(os.path.join(run, "config.json"))
     self.expect_usage_error(stampede("train", "--resume", run), "has done 2048 steps")
-    self.expect_usage_error(stampede("train", "--resume", run, "--total-steps", "1024"),
-                            "give --total-steps above 2048")
+    self.expect_usage_error(stampede("train", "--resume", run, "--total-steps", "2500"),
+                            "give --total-steps of at least 2560 (512 steps per iteration)")
     self.assertEqual(read_text(os.path.join(run, "config.json")), before)
 
 
@@ -287,6 +334,9 @@ class Inputs(Scratch):
         b"actor_hidden = [64, \"a\"]\n": "list of integers",
         b"x = " + b"[" * 3000 + b"]" * 3000 + b"\n": "c.toml:1:",
         b"[" + b".".join([b"a"] * 10000) + b"]\n": "unknown table [a]",
+        b"num-envs = 4\nnum_envs = 8\n": "sets --num-envs again (first set at",
+        b"num_envs = 4\n[train]\nnum_envs = 16\n": "sets --num-envs again",
+        b"help = true\n": "unknown key 'help'",
     }
     for text, fragment in cases.items():
       with self.subTest(text=text[:40]):
@@ -330,7 +380,9 @@ class Inputs(Scratch):
     cases = [(["--seed", "-1"], "is negative"), (["--actor-hidden", "64,,64"], "empty entry"),
              (["--num-envs", "99999999999"], "--num-envs"), (["--num-envs", ""], "not an integer"),
              (["--total-steps", "18446744073709551615"], "out of range"),
-             (["--epochs", "2.5"], "not an integer"), (["--profile-iters", "x" * 5000], "chars)")]
+             (["--epochs", "2.5"], "not an integer"), (["--profile-iters", "x" * 5000], "chars)"),
+             (["--profile-iters", "1:99999999999999999999"], "malformed"),
+             (["--env", "ab " * 3000], "chars)")]
     for args, fragment in cases:
       with self.subTest(args=args[0]):
         self.expect_usage_error(stampede("train", *args, "-q"), fragment)
@@ -391,6 +443,11 @@ class Inputs(Scratch):
     with open(bad, "wb") as f:
       f.write(b"<mujoco>\n<!-- caf\xe9 -->\n<worldbody/>\n</mujoco>\n")
     self.expect_usage_error(stampede("model", bad), "latin1.xml:2: byte 0xe9 is not UTF-8")
+    # a surrogate, an overlong form and a code point past U+10FFFF are not UTF-8 either
+    for sequence in (b"\xed\xa0\x80", b"\xe0\x80\x80", b"\xf4\x90\x80\x80"):
+      with open(bad, "wb") as f:
+        f.write(b"<mujoco>\n<!-- " + sequence + b" -->\n<worldbody/>\n</mujoco>\n")
+      self.expect_usage_error(stampede("model", bad), "is not UTF-8")
     run = self.path("hopper-run")
     self.expect_usage_error(stampede("train", "--env", "hopper", "--model", bad, "--run-dir", run),
                             "not UTF-8")
@@ -403,10 +460,10 @@ class Inputs(Scratch):
         "a FIFO")
     huge = self.path("gear.xml")
     with open(huge, "w") as f:
-      f.write('<mujoco>\n<worldbody><body><joint name="j"/><geom size="0.1"/></body></worldbody>\n'
+      f.write('<mujoco><worldbody><body><joint name="j"/><geom size="0.1"/></body></worldbody>\n'
               '<actuator><motor joint="j" gear="1e300"/></actuator>\n</mujoco>\n')
     result = stampede("model", huge)
-    self.expect_usage_error(result, "gear.xml:1:")
+    self.expect_usage_error(result, "gear.xml:2: <motor>")
     self.assertIn("1e+300", result.stderr)
 
   def test_run_too_large_for_memory_is_refused_with_its_figures(self):
