@@ -15,7 +15,9 @@
 #include "host/checkpoint.hpp"
 #include "host/cli_values.hpp"
 #include "host/cpu/parallel.hpp"
+#include "host/durable_file.hpp"
 #include "host/eval.hpp"
+#include "host/export_safetensors.hpp"
 #include "host/model_command.hpp"
 #include "host/trainer.hpp"
 
@@ -181,6 +183,36 @@ int run_eval(const EvalFlags& f, std::ostream& out) {
   return 0;
 }
 
+struct ExportFlags {
+  std::string target, format = "safetensors", out;
+};
+
+CLI::App* add_export_command(CLI::App& app, ExportFlags* f) {
+  CLI::App* cmd = app.add_subcommand("export", "write a trained policy for use outside Stampede");
+  cmd->add_option("checkpoint", f->target, "checkpoint file or run directory")->required();
+  cmd->add_option("--format", f->format, "safetensors (actor, critic, log-std, normaliser)");
+  cmd->add_option("--out", f->out, "file to write (default: beside the checkpoint)");
+  return cmd;
+}
+
+int run_export(const ExportFlags& f, std::ostream& out) {
+  if (f.format != "safetensors") {
+    throw UsageError("unknown export format '" + f.format + "' (supported: safetensors)");
+  }
+  std::error_code ignored;
+  const bool dir = std::filesystem::is_directory(f.target, ignored);
+  const std::string path = dir ? checkpoint_path_in(f.target) : f.target;
+  const std::string target =
+      !f.out.empty() ? f.out
+                     : (std::filesystem::path(path).parent_path() / "policy.safetensors").string();
+  check_output_path(target, "export --out");
+  const Checkpoint ck = load_checkpoint(path);
+  export_safetensors(ck, target);
+  out << "wrote " << target << " (" << ck.config.env.name() << ", iteration " << ck.state.iteration
+      << ")\n";
+  return 0;
+}
+
 struct ModelFlags {
   std::string path, task;
 };
@@ -283,13 +315,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* model_cmd = add_model_command(app, &model_flags);
   BenchFlags bench_flags;
   CLI::App* bench_cmd = add_bench_command(app, &bench_flags);
+  ExportFlags export_flags;
+  CLI::App* export_cmd = add_export_command(app, &export_flags);
   // eval and bench read their own table of a config file ([eval], [bench])
   std::string eval_config_path, bench_config_path;
   CLI::Option* eval_config = eval_cmd->add_option(
       "--config", eval_config_path, "TOML file whose [eval] table sets any of these options");
   CLI::Option* bench_config = bench_cmd->add_option(
       "--config", bench_config_path, "TOML file whose [bench] table sets any of these options");
-  for (CLI::App* cmd : {train_cmd, eval_cmd, bench_cmd, model_cmd})
+  for (CLI::App* cmd : {train_cmd, eval_cmd, bench_cmd, model_cmd, export_cmd})
     add_value_checks(cmd);
 
   try {
@@ -311,6 +345,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return run_bench_command(bench_flags, out);
     }
     if (model_cmd->parsed()) return run_model_command(model_flags.path, model_flags.task, out);
+    if (export_cmd->parsed()) return run_export(export_flags, out);
   } catch (const CLI::CallForHelp&) {
     out << app.help();
     return 0;
