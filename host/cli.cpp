@@ -17,6 +17,7 @@
 #include "host/cpu/parallel.hpp"
 #include "host/durable_file.hpp"
 #include "host/eval.hpp"
+#include "host/export_onnx.hpp"
 #include "host/export_safetensors.hpp"
 #include "host/model_command.hpp"
 #include "host/trainer.hpp"
@@ -190,24 +191,33 @@ struct ExportFlags {
 CLI::App* add_export_command(CLI::App& app, ExportFlags* f) {
   CLI::App* cmd = app.add_subcommand("export", "write a trained policy for use outside Stampede");
   cmd->add_option("checkpoint", f->target, "checkpoint file or run directory")->required();
-  cmd->add_option("--format", f->format, "safetensors (actor, critic, log-std, normaliser)");
+  cmd->add_option("--format", f->format,
+                  "safetensors (tensors and statistics) or onnx (a self-contained graph)");
   cmd->add_option("--out", f->out, "file to write (default: beside the checkpoint)");
   return cmd;
 }
 
 int run_export(const ExportFlags& f, std::ostream& out) {
-  if (f.format != "safetensors") {
-    throw UsageError("unknown export format '" + f.format + "' (supported: safetensors)");
+  if (f.format != "safetensors" && f.format != "onnx") {
+    throw UsageError("unknown export format '" + f.format + "' (supported: onnx, safetensors)");
+  }
+  if (f.format == "onnx" && !onnx_export_available()) {
+    throw UsageError("this build has no ONNX support (install libonnx-dev and rebuild)");
   }
   std::error_code ignored;
   const bool dir = std::filesystem::is_directory(f.target, ignored);
   const std::string path = dir ? checkpoint_path_in(f.target) : f.target;
   const std::string target =
-      !f.out.empty() ? f.out
-                     : (std::filesystem::path(path).parent_path() / "policy.safetensors").string();
+      !f.out.empty()
+          ? f.out
+          : (std::filesystem::path(path).parent_path() / ("policy." + f.format)).string();
   check_output_path(target, "export --out");
   const Checkpoint ck = load_checkpoint(path);
-  export_safetensors(ck, target);
+  if (f.format == "onnx") {
+    export_onnx(ck, target);
+  } else {
+    export_safetensors(ck, target);
+  }
   out << "wrote " << target << " (" << ck.config.env.name() << ", iteration " << ck.state.iteration
       << ")\n";
   return 0;

@@ -57,10 +57,33 @@ std::string spaces_json(const EnvSpec& spec) {
 
 }  // namespace
 
-std::string safetensors_bytes(const Checkpoint& ck) {
+std::vector<std::pair<std::string, std::string>> policy_metadata(const Checkpoint& ck) {
   const TrainConfig& config = ck.config;
   const PolicyLayout layout = make_policy_layout(config);
   const EnvSpec spec = task_spec(config.env, task_model(config));
+  const std::string clip = nlohmann::json(config.obs_clip).dump();
+  return {
+      {"format", "stampede-policy-1"},
+      {"task", std::string(config.env.name())},
+      {"gymnasium_id", std::string(config.env.gym_id())},
+      {"spaces", spaces_json(spec)},
+      {"obs_normalization",
+       config.norm_obs ? "clip((obs - mean) / sqrt(var + 1e-8), -" + clip + ", " + clip + ")"
+                       : "none"},
+      {"action", layout.discrete() ? "argmax(actor(obs))"
+                                   : "clip(actor(obs), action.low, action.high); Gaussian "
+                                     "std = exp(log_std)"},
+      {"value", "critic(obs)[0]"},
+      {"hidden_activation", "tanh"},
+      {"iteration", std::to_string(ck.state.iteration)},
+      {"stampede_version", STAMPEDE_VERSION},
+      {"config", to_json(config).dump()},
+  };
+}
+
+std::string safetensors_bytes(const Checkpoint& ck) {
+  const TrainConfig& config = ck.config;
+  const PolicyLayout layout = make_policy_layout(config);
   const float* params = ck.state.params.data();
   std::vector<Tensor> tensors;
   add_mlp(&tensors, "actor", layout.actor, params + layout.actor_offset());
@@ -79,25 +102,10 @@ std::string safetensors_bytes(const Checkpoint& ck) {
       {"obs_norm.var", "F64", {layout.obs_dim}, bytes_of(ck.state.obs_var.data(), layout.obs_dim)});
 
   nlohmann::json header;
-  header["__metadata__"] = {
-      {"format", "stampede-policy-1"},
-      {"task", std::string(config.env.name())},
-      {"gymnasium_id", std::string(config.env.gym_id())},
-      {"spaces", spaces_json(spec)},
-      {"obs_normalization", config.norm_obs
-                                ? "clip((obs - obs_norm.mean) / sqrt(obs_norm.var + 1e-8), -" +
-                                      nlohmann::json(config.obs_clip).dump() + ", " +
-                                      nlohmann::json(config.obs_clip).dump() + ")"
-                                : "none"},
-      {"action", layout.discrete() ? "argmax(actor(obs))"
-                                   : "clip(actor(obs), action.low, action.high); Gaussian "
-                                     "std = exp(log_std)"},
-      {"value", "critic(obs)[0]"},
-      {"hidden_activation", "tanh"},
-      {"iteration", std::to_string(ck.state.iteration)},
-      {"stampede_version", STAMPEDE_VERSION},
-      {"config", to_json(config).dump()},
-  };
+  nlohmann::json& meta = header["__metadata__"];
+  for (const auto& [key, value] : policy_metadata(ck))
+    meta[key] = value;
+
   // offsets in the order the tensors are listed; the data needs no alignment beyond 8 bytes
   size_t offset = 0;
   for (const Tensor& t : tensors) {

@@ -14,10 +14,15 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "host/checkpoint.hpp"
 
 namespace stampede {
+
+// what both exports (safetensors, ONNX) record about the policy, as key / string pairs
+std::vector<std::pair<std::string, std::string>> policy_metadata(const Checkpoint& checkpoint);
 
 // the file's bytes
 std::string safetensors_bytes(const Checkpoint& checkpoint);

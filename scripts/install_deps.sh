@@ -8,13 +8,14 @@ packages=(
   cmake ninja-build g++            # build
   libcli11-dev                     # command line
   libtomlplusplus-dev              # TOML config files
+  libonnx-dev libprotobuf-dev      # ONNX export (optional for a build; CI tests it)
   nlohmann-json3-dev               # checkpoint headers, goldens
   libpugixml-dev                   # MJCF loader
   libtbb-dev                       # the CPU backend's threads (host/cpu/parallel.hpp)
   libgtest-dev                     # tests
   libboost-context-dev             # fibers of the CPU emulation of CUDA (tests/cuda_emu)
   clang libclang-rt-14-dev         # libFuzzer for the MJCF loader fuzz test
-  python3                          # the fault-injection suite (tests/faults)
+  python3 python3-venv             # the fault-injection suite; the export test's venv
 )
 
 missing=()

@@ -14,8 +14,20 @@ jobs="$(nproc)"
 
 scripts/install_deps.sh
 
+# the packages the export test loads exported files with, from PyPI, in a venv of the build's
+py_env="$PWD/build-test/pyenv"
+if [ ! -x "$py_env/bin/python" ] || ! "$py_env/bin/python" -c "import onnxruntime" 2> /dev/null; then
+  mkdir -p build-test
+  python3 -m venv "$py_env" &&
+    "$py_env/bin/pip" install -q numpy==2.4.6 safetensors==0.8.0 onnx==1.23.2 onnxruntime==1.32.0 ||
+    echo "test.sh: no PyPI packages for tests/export; export.* will report itself skipped" >&2
+fi
+py_arg=""
+if [ -x "$py_env/bin/python" ]; then py_arg="-DSTAMPEDE_TEST_PYTHON=$py_env/bin/python"; fi
+
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CUDA_ARCHITECTURES="${STAMPEDE_TEST_CUDA_ARCHITECTURES:-90}" ${STAMPEDE_CMAKE_ARGS:-}
+  -DCMAKE_CUDA_ARCHITECTURES="${STAMPEDE_TEST_CUDA_ARCHITECTURES:-90}" \
+  $py_arg ${STAMPEDE_CMAKE_ARGS:-}
 cmake --build build-test -j"$jobs"
 (cd build-test && ctest --output-on-failure -j"$jobs" --timeout 1500)
 # the fault-injection suite needs python3; a machine without it must not pass silently
