@@ -116,7 +116,10 @@ STAMPEDE_HD bool nearer(const CapsuleInBox& c, const SegmentBoxNearest& best, Re
   const Real band = strict_by + c.tie * sqrtf(best.dist_sq);
   if (dist_sq < best.dist_sq - band) return true;
   if (dist_sq > best.dist_sq + band) return false;
-  return slope < best.slope - band;  // a tie up to rounding: the turn decides, else the order
+  // a tie up to rounding: the turn decides, else the order; slopes carry rounding of their own
+  // (an edge the segment passes exactly through has slope 0 up to ~1e-9), which the band of a
+  // zero best distance would not cover
+  return slope < best.slope - (band + 2 * c.half_length * c.tie);
 }
 
 // the segment end (center + seg * half, seg = -1 then 1) nearest the box, among ends that lie
