@@ -12,11 +12,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "envs/mjcf/loader.hpp"
 #include "gpu_test_common.hpp"
-#include "kernels/act.hpp"
 #include "host/checkpoint.hpp"
 #include "host/eval.hpp"
 #include "host/trainer.hpp"
+#include "kernels/act.hpp"
 
 namespace stampede {
 namespace {
@@ -93,6 +94,39 @@ TEST_F(BackendTest, UserModelRolloutMatchesCpu) {
   CudaBackend gpu_embedded(embedded);
   gpu_embedded.run_iteration(IterationControl{0, c.learning_rate});
   EXPECT_GT(rel_error(gpu_embedded.save_state().env_state, b.env_state), 1e-3);
+}
+
+// Capsule-box contacts on the device: Hopper on a box floor (a slab whose top is where the
+// plane was), so every contact of the episode is capsule-box, and the GPU follows the CPU
+// through the shared collider
+TEST_F(BackendTest, CapsuleOnBoxRolloutMatchesCpu) {
+  std::ifstream in(std::string(STAMPEDE_SOURCE_DIR) + "/envs/mujoco/assets/hopper.xml");
+  std::ostringstream xml;
+  xml << in.rdbuf();
+  std::string slab = xml.str();
+  const std::string plane = "type=\"plane\" pos=\"0 0 0\" size=\"20 20 0.125\"";
+  const size_t at = slab.find(plane);
+  ASSERT_NE(at, std::string::npos);
+  slab.replace(at, plane.size(), "type=\"box\" pos=\"0 0 -0.125\" size=\"20 20 0.125\"");
+  const Model model = load_mjcf_string(slab);
+  int capsule_box = 0;
+  for (int p = 0; p < model.npair; ++p) {
+    capsule_box += model.geom_type[model.pair_geom1[p]] == kGeomCapsule &&
+                   model.geom_type[model.pair_geom2[p]] == kGeomBox;
+  }
+  EXPECT_EQ(capsule_box, 4);  // torso, thigh, leg and foot against the floor
+
+  TrainConfig c = small_config("hopper", 16, 8);
+  c.model = "slab_hopper.xml";
+  c.model_xml = slab;
+  std::unique_ptr<Backend> cpu = make_cpu_backend(c);
+  CudaBackend gpu(c);
+  cpu->run_iteration(IterationControl{0, c.learning_rate});
+  gpu.run_iteration(IterationControl{0, c.learning_rate});
+  const TrainState a = cpu->save_state(), b = gpu.save_state();
+  // contact dynamics amplify rounding: the tolerance of the mid-episode MuJoCo-task check
+  EXPECT_LE(rel_error(b.env_state, a.env_state), 2e-3);
+  EXPECT_GT(rel_error(a.env_state, initial_train_state(c).env_state), 1e-3);  // it moved
 }
 
 // On the CPU emulation of CUDA a smaller batch: the fiber-per-thread emulation runs its kernels
