@@ -5,7 +5,6 @@
 #include "envs/core/env_batch.hpp"
 #include "envs/tasks.hpp"
 #include "host/cuda_loader.hpp"
-#include "host/run_memory.hpp"
 #include "host/task_model.hpp"
 #include "ppo/running_stats.hpp"
 
@@ -158,13 +157,10 @@ bool backend_uses_gpu(const TrainConfig& config) {
 }
 
 std::unique_ptr<Backend> make_backend(const TrainConfig& config) {
-  const std::string reason = config.device == "cpu" ? "cpu asked for" : cuda_unavailable_reason();
-  if (reason.empty()) {
-    check_run_fits_memory(config, true);
-    return g_cuda_hooks.make(config);
+  if (backend_uses_gpu(config)) return g_cuda_hooks.make(config);
+  if (config.device == "cuda") {
+    throw UsageError("--device cuda was asked for, but " + cuda_unavailable_reason());
   }
-  if (config.device == "cuda") throw UsageError("--device cuda was asked for, but " + reason);
-  check_run_fits_memory(config, false);
   return make_cpu_backend(config);
 }
 

@@ -113,7 +113,8 @@ std::string cuda_unavailable_reason();  // empty when the CUDA backend can run
 // when cuda is asked for and cannot be had
 std::unique_ptr<Backend> make_backend(const TrainConfig& config);
 
-// whether make_backend(config) builds the CUDA backend
+// whether make_backend(config) builds the CUDA backend (the trainer checks the run's memory for
+// that backend before it makes it: host/run_memory.hpp)
 bool backend_uses_gpu(const TrainConfig& config);
 
 }  // namespace stampede

@@ -31,20 +31,18 @@ std::string echo(std::string_view text) {
   return std::string(text.substr(0, kMaxEcho)) + "... (" + std::to_string(text.size()) + " chars)";
 }
 
-// a decimal integer literal that fits T: optional sign, digits, nothing else; "" or the reason
+// parse_decimal with the reason for the user: "" or what is wrong
 template <class T>
 std::string parse_integer(const std::string& text, T* value) {
-  std::string_view digits = text;
-  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
-    return "'" + echo(text) + "' is not an integer";
+  switch (parse_decimal(text, value)) {
+    case DecimalParse::kOk:
+      return {};
+    case DecimalParse::kNotAnInteger:
+      return "'" + echo(text) + "' is not an integer";
+    case DecimalParse::kOutOfRange:
+      break;
   }
-  const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
-  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), *value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return "'" + echo(text) + "' is out of range";
-  }
-  return {};
+  return "'" + echo(text) + "' is out of range";
 }
 
 // for every integer option, ahead of CLI11's conversion (which wraps -1 into an unsigned

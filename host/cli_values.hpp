@@ -3,7 +3,9 @@
 // empty entries, and a config file is full TOML 1.0 whose values must have each option's type.
 #pragma once
 
+#include <charconv>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace CLI {
@@ -12,6 +14,23 @@ class Option;
 }  // namespace CLI
 
 namespace stampede {
+
+enum class DecimalParse { kOk, kNotAnInteger, kOutOfRange };
+
+// `text` as a decimal integer literal of type T: an optional sign, digits and nothing else, and
+// a value T can hold (never wrapped or clamped). Every integer the user gives is read by this.
+template <class T>
+DecimalParse parse_decimal(std::string_view text, T* value) {
+  std::string_view digits = text;
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return DecimalParse::kNotAnInteger;
+  }
+  const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
+  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), *value);
+  const bool ok = ec == std::errc() && end == text.data() + text.size();
+  return ok ? DecimalParse::kOk : DecimalParse::kOutOfRange;
+}
 
 // Adds the strict integer check to every integer option of `cmd` (call once all its options
 // exist).

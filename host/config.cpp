@@ -1,6 +1,5 @@
 #include "host/config.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <sstream>
 #include <string_view>
@@ -8,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "envs/tasks.hpp"
+#include "host/cli_values.hpp"
 #include "ppo/policy_layout.hpp"
 
 namespace stampede {
@@ -100,13 +100,9 @@ void validate(const TrainConfig& c) {
 // "A:B" -> [A, B], 1-based iteration numbers as the log prints them
 void parse_profile_iters(const std::string& text, int64_t* begin, int64_t* end) {
   if (text.empty()) return;
-  // two plain decimal numbers around one colon: nothing else, nothing clamped
+  // two decimal numbers around one colon: nothing else, nothing clamped
   const auto number = [](std::string_view part, int64_t* value) {
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string_view::npos) {
-      return false;
-    }
-    const auto [stop, err] = std::from_chars(part.data(), part.data() + part.size(), *value);
-    return err == std::errc() && stop == part.data() + part.size();
+    return parse_decimal(part, value) == DecimalParse::kOk;
   };
   const size_t colon = text.find(':');
   const std::string_view all(text);

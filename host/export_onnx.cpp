@@ -15,6 +15,7 @@
 #include "envs/task.hpp"
 #include "host/backend.hpp"
 #include "host/task_model.hpp"
+#include "ppo/running_stats.hpp"
 #endif
 
 namespace stampede {
@@ -123,13 +124,14 @@ std::string onnx_bytes(const Checkpoint& ck) {
   graph->set_name(std::string(config.env.name()) + "_policy");
   GraphBuilder g(graph);
 
-  // the engine's normalisation, in its float arithmetic: (x - mean) / sqrtf(var + 1e-8f), clipped
+  // the engine's normalisation (normalize_obs) in its float arithmetic, with the divisor
+  // precomputed: (x - mean) / sqrtf(var + kObsNormEpsilon), clipped
   std::string x = "obs";
   if (config.norm_obs) {
     std::vector<float> mean(L.obs_dim), scale(L.obs_dim);
     for (int d = 0; d < L.obs_dim; ++d) {
       mean[d] = static_cast<float>(ck.state.obs_mean[d]);
-      scale[d] = std::sqrt(static_cast<float>(ck.state.obs_var[d]) + 1e-8f);
+      scale[d] = std::sqrt(static_cast<float>(ck.state.obs_var[d]) + kObsNormEpsilon);
     }
     g.constant("obs_norm.mean", {L.obs_dim}, mean);
     g.constant("obs_norm.std", {L.obs_dim}, scale);

@@ -1,6 +1,7 @@
 #include "host/export_safetensors.hpp"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "host/backend.hpp"
 #include "host/durable_file.hpp"
 #include "host/task_model.hpp"
+#include "ppo/running_stats.hpp"
 
 namespace stampede {
 
@@ -62,14 +64,17 @@ std::vector<std::pair<std::string, std::string>> policy_metadata(const Checkpoin
   const PolicyLayout layout = make_policy_layout(config);
   const EnvSpec spec = task_spec(config.env, task_model(config));
   const std::string clip = nlohmann::json(config.obs_clip).dump();
+  char epsilon[16];
+  std::snprintf(epsilon, sizeof(epsilon), "%g", kObsNormEpsilon);
   return {
       {"format", "stampede-policy-1"},
       {"task", std::string(config.env.name())},
       {"gymnasium_id", std::string(config.env.gym_id())},
       {"spaces", spaces_json(spec)},
-      {"obs_normalization",
-       config.norm_obs ? "clip((obs - mean) / sqrt(var + 1e-8), -" + clip + ", " + clip + ")"
-                       : "none"},
+      {"obs_normalization", config.norm_obs
+                                ? "clip((obs - mean) / sqrt(var + " + std::string(epsilon) +
+                                      "), -" + clip + ", " + clip + ")"
+                                : "none"},
       {"action", layout.discrete() ? "argmax(actor(obs))"
                                    : "clip(actor(obs), action.low, action.high); Gaussian "
                                      "std = exp(log_std)"},

@@ -22,9 +22,12 @@ STAMPEDE_HD void merge_moments(double* mean, double* var, double count, double b
   *var = m2 / total;
 }
 
+// Gymnasium's NormalizeObservation epsilon (also what the exports state and bake in)
+inline constexpr float kObsNormEpsilon = 1e-8f;
+
 // the normalised observation entry, clipped as Gymnasium/CleanRL clip it
 STAMPEDE_HD float normalize_obs(float x, float mean, float var, float clip) {
-  const float z = (x - mean) / sqrtf(var + 1e-8f);
+  const float z = (x - mean) / sqrtf(var + kObsNormEpsilon);
   return fminf(fmaxf(z, -clip), clip);
 }
 
