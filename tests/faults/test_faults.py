@@ -14,6 +14,7 @@ Each group drives the release binary as a user's shell would:
 Usage: test_faults.py STAMPEDE_BINARY [unittest args, e.g. Interrupts]
 """
 
+import contextlib
 import json
 import os
 import random
@@ -260,13 +261,21 @@ def umount(path):
   subprocess.run(["umount", path], capture_output=True)
 
 
+@contextlib.contextmanager
+def tmpfs(test, path, options, why):
+  """A tmpfs mounted at `path` for the block (skips `test` where it cannot be mounted)."""
+  if not mount_tmpfs(path, options):
+    test.skipTest(f"needs root and mount for {why}")
+  try:
+    yield path
+  finally:
+    umount(path)
+
+
 class Disk(Scratch):
 
   def test_full_disk_keeps_the_last_good_checkpoint_and_names_the_reason(self):
-    mnt = self.path("small")
-    if not mount_tmpfs(mnt, "size=160k"):
-      self.skipTest("needs root and mount for a small tmpfs")
-    try:
+    with tmpfs(self, self.path("small"), "size=160k", "a small tmpfs") as mnt:
       run = os.path.join(mnt, "run")
       result = stampede("train", *short_run(819200), "--run-dir", run)
       self.assertEqual(result.returncode, 1, result.stderr)
@@ -283,14 +292,9 @@ class Disk(Scratch):
       self.assertEqual(read_text(os.path.join(run, "config.json")), config)
       self.assertEqual(read_checkpoint(os.path.join(run, "checkpoint.bin"))[0]["iteration"], saved)
       self.assertFalse([n for n in os.listdir(run) if ".tmp." in n])
-    finally:
-      umount(mnt)
 
   def test_read_only_run_directory(self):
-    mnt = self.path("ro")
-    if not mount_tmpfs(mnt, "size=4m"):
-      self.skipTest("needs root and mount for a read-only tmpfs")
-    try:
+    with tmpfs(self, self.path("ro"), "size=4m", "a read-only tmpfs") as mnt:
       run = os.path.join(mnt, "run")
       self.assertEqual(stampede("train", *short_run(2048), "--run-dir", run).returncode,
                        0)
@@ -300,8 +304,6 @@ class Disk(Scratch):
       self.expect_usage_error(stampede("train", *RUN, "--run-dir", os.path.join(mnt, "new")),
                               "Read-only file system")
       self.assertEqual(stampede("eval", run, "--episodes", "1").returncode, 0)
-    finally:
-      umount(mnt)
 
   def test_device_as_output_is_refused_up_front(self):
     self.expect_usage_error(stampede("bench", "--json", "/dev/full", "--skip-update"),

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "envs/mjcf/loader.hpp"
 #include "gpu_test_common.hpp"
@@ -66,32 +67,41 @@ TEST_F(BackendTest, RolloutParityWithCpuOnClassicTasks) {
   }
 }
 
-// `train --model`: the device steps the user's model (uploaded from the config's text), so the
-// GPU follows the CPU on it and departs from the embedded model's run
-TEST_F(BackendTest, UserModelRolloutMatchesCpu) {
-  std::ifstream in(std::string(STAMPEDE_SOURCE_DIR) + "/envs/mujoco/assets/swimmer.xml");
+// a MuJoCo task's embedded MJCF asset, as text a test edits into a user's model
+std::string task_asset(const std::string& name) {
+  std::ifstream in(std::string(STAMPEDE_SOURCE_DIR) + "/envs/mujoco/assets/" + name + ".xml");
   std::ostringstream xml;
   xml << in.rdbuf();
-  std::string weak = xml.str();
-  for (size_t at = weak.find("gear=\"150.0\""); at != std::string::npos;
-       at = weak.find("gear=\"150.0\"", at))
-    weak.replace(at, 12, "gear=\"90.00\"");
-  ASSERT_NE(weak, xml.str());
+  return xml.str();
+}
 
-  TrainConfig c = small_config("swimmer", 16, 8);
-  c.model = "weak_swimmer.xml";
-  c.model_xml = weak;
+// `c` with the user's model `xml` (train --model): one iteration on the CPU backend and one on
+// the device; their states after it (CPU first)
+std::pair<TrainState, TrainState> one_iteration_on_both(TrainConfig c, const std::string& xml) {
+  c.model = "user_model.xml";
+  c.model_xml = xml;
   std::unique_ptr<Backend> cpu = make_cpu_backend(c);
   CudaBackend gpu(c);
   cpu->run_iteration(IterationControl{0, c.learning_rate});
   gpu.run_iteration(IterationControl{0, c.learning_rate});
-  const TrainState a = cpu->save_state(), b = gpu.save_state();
+  return {cpu->save_state(), gpu.save_state()};
+}
+
+// `train --model`: the device steps the user's model (uploaded from the config's text), so the
+// GPU follows the CPU on it and departs from the embedded model's run
+TEST_F(BackendTest, UserModelRolloutMatchesCpu) {
+  const std::string original = task_asset("swimmer");
+  std::string weak = original;
+  for (size_t at = weak.find("gear=\"150.0\""); at != std::string::npos;
+       at = weak.find("gear=\"150.0\"", at))
+    weak.replace(at, 12, "gear=\"90.00\"");
+  ASSERT_NE(weak, original);
+
+  const TrainConfig c = small_config("swimmer", 16, 8);
+  const auto [a, b] = one_iteration_on_both(c, weak);
   EXPECT_LE(rel_error(b.env_state, a.env_state), 1e-4);
 
-  TrainConfig embedded = c;
-  embedded.model.clear();
-  embedded.model_xml.clear();
-  CudaBackend gpu_embedded(embedded);
+  CudaBackend gpu_embedded(c);
   gpu_embedded.run_iteration(IterationControl{0, c.learning_rate});
   EXPECT_GT(rel_error(gpu_embedded.save_state().env_state, b.env_state), 1e-3);
 }
@@ -100,10 +110,7 @@ TEST_F(BackendTest, UserModelRolloutMatchesCpu) {
 // plane was), so every contact of the episode is capsule-box, and the GPU follows the CPU
 // through the shared collider
 TEST_F(BackendTest, CapsuleOnBoxRolloutMatchesCpu) {
-  std::ifstream in(std::string(STAMPEDE_SOURCE_DIR) + "/envs/mujoco/assets/hopper.xml");
-  std::ostringstream xml;
-  xml << in.rdbuf();
-  std::string slab = xml.str();
+  std::string slab = task_asset("hopper");
   const std::string plane = "type=\"plane\" pos=\"0 0 0\" size=\"20 20 0.125\"";
   const size_t at = slab.find(plane);
   ASSERT_NE(at, std::string::npos);
@@ -116,14 +123,8 @@ TEST_F(BackendTest, CapsuleOnBoxRolloutMatchesCpu) {
   }
   EXPECT_EQ(capsule_box, 4);  // torso, thigh, leg and foot against the floor
 
-  TrainConfig c = small_config("hopper", 16, 8);
-  c.model = "slab_hopper.xml";
-  c.model_xml = slab;
-  std::unique_ptr<Backend> cpu = make_cpu_backend(c);
-  CudaBackend gpu(c);
-  cpu->run_iteration(IterationControl{0, c.learning_rate});
-  gpu.run_iteration(IterationControl{0, c.learning_rate});
-  const TrainState a = cpu->save_state(), b = gpu.save_state();
+  const TrainConfig c = small_config("hopper", 16, 8);
+  const auto [a, b] = one_iteration_on_both(c, slab);
   // contact dynamics amplify rounding: the tolerance of the mid-episode MuJoCo-task check
   EXPECT_LE(rel_error(b.env_state, a.env_state), 2e-3);
   EXPECT_GT(rel_error(a.env_state, initial_train_state(c).env_state), 1e-3);  // it moved
