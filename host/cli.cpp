@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "envs/tasks.hpp"
 #include "host/backend.hpp"
@@ -154,6 +155,7 @@ struct EvalFlags {
   bool stochastic = false;
   uint64_t seed = 12345;
   int threads = 0;
+  std::string trajectory;
 };
 
 CLI::App* add_eval_command(CLI::App& app, EvalFlags* f) {
@@ -163,7 +165,33 @@ CLI::App* add_eval_command(CLI::App& app, EvalFlags* f) {
   cmd->add_flag("--stochastic", f->stochastic, "sample actions instead of the mean/argmax");
   cmd->add_option("--seed", f->seed, "seed of the evaluation episodes");
   cmd->add_option("--threads", f->threads, kThreadsHelp);
+  cmd->add_option("--trajectory", f->trajectory,
+                  "MuJoCo tasks: write each episode's qpos and rewards, the model and dt as JSON "
+                  "(what scripts/record_video.py renders)");
   return cmd;
+}
+
+// eval --trajectory: the episodes as a renderer replays them on the run's own MJCF
+nlohmann::json trajectory_json(const Checkpoint& ck, const EvalResult& r) {
+  nlohmann::json episodes = nlohmann::json::array();
+  for (size_t e = 0; e < r.traces.size(); ++e) {
+    nlohmann::json qpos = nlohmann::json::array();
+    const std::vector<float>& q = r.traces[e].qpos;
+    for (size_t at = 0; at < q.size(); at += static_cast<size_t>(r.nq))
+      qpos.push_back(std::vector<float>(q.begin() + at, q.begin() + at + r.nq));
+    episodes.push_back({{"return", r.returns[e]},
+                        {"length", r.lengths[e]},
+                        {"qpos", qpos},
+                        {"reward", r.traces[e].reward}});
+  }
+  return {{"env", std::string(ck.config.env.name())},
+          {"gym_id", std::string(ck.config.env.gym_id())},
+          {"checkpoint_iteration", ck.state.iteration},
+          {"dt", r.dt},
+          {"nq", r.nq},
+          {"model_xml", policy_model_xml(ck)},
+          {"task_model", ck.config.model_xml.empty()},  // the task's own model, not a --model
+          {"episodes", episodes}};
 }
 
 int run_eval(const EvalFlags& f, std::ostream& out) {
@@ -175,8 +203,14 @@ int run_eval(const EvalFlags& f, std::ostream& out) {
   std::error_code ignored;  // a path the OS refuses (too long, say) is reported by the loader
   const std::string path =
       std::filesystem::is_directory(f.target, ignored) ? checkpoint_path_in(f.target) : f.target;
+  if (!f.trajectory.empty()) check_output_path(f.trajectory, "eval --trajectory");
   const Checkpoint ck = load_checkpoint(path);
-  const EvalResult r = evaluate_policy(ck, f.episodes, f.stochastic, f.seed);
+  if (!f.trajectory.empty() && !ck.config.env.is_mujoco()) {
+    throw UsageError("eval --trajectory records MuJoCo tasks; " +
+                     std::string(ck.config.env.name()) + " is a classic-control task");
+  }
+  const EvalResult r = evaluate_policy(ck, f.episodes, f.stochastic, f.seed, !f.trajectory.empty());
+  if (!f.trajectory.empty()) write_file_atomically(f.trajectory, trajectory_json(ck, r).dump());
   out << std::fixed << std::setprecision(2) << ck.config.env.name() << ": mean return " << r.mean
       << " +/- " << r.std << " over " << f.episodes << " episodes ("
       << (f.stochastic ? "stochastic" : "deterministic") << " policy, checkpoint iteration "

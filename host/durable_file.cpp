@@ -100,23 +100,21 @@ void remove_stale_temporaries(const std::string& dir) {
   }
 }
 
-LineAppender::LineAppender(const std::string& path) : path_(path) {
+AppendOnlyFile::AppendOnlyFile(const std::string& path) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) io_fail("append to", path, errno);
 }
 
-LineAppender::~LineAppender() {
+AppendOnlyFile::~AppendOnlyFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void LineAppender::append(std::string_view line) {
-  std::string text(line);
-  text += '\n';
-  const int err = write_all(fd_, text.data(), text.size());
+void AppendOnlyFile::append(std::string_view record) {
+  const int err = write_all(fd_, record.data(), record.size());
   if (err != 0) io_fail("append to", path_, err);
 }
 
-void LineAppender::sync() {
+void AppendOnlyFile::sync() {
   if (::fsync(fd_) != 0) io_fail("sync", path_, errno);
 }
 

@@ -1,7 +1,7 @@
-// Files a run keeps (checkpoint, config.json, log.csv, bench JSON), written so that Ctrl-C,
-// kill -9 or a full disk never leaves a damaged or half-written one where a good one was, and
-// the files a run reads (checkpoints, models, configs), opened so that a FIFO or a device can
-// never hang or flood a loader.
+// Files a run keeps (checkpoint, config.json, log.csv, TensorBoard events, bench JSON), written so
+// that Ctrl-C, kill -9 or a full disk never leaves a damaged or half-written one where a good one
+// was, and the files a run reads (checkpoints, models, configs), opened so that a FIFO or a device
+// can never hang or flood a loader.
 #pragma once
 
 #include <cstdint>
@@ -34,17 +34,18 @@ void check_output_path(const std::string& path, const std::string& what);
 // those of a process still alive are kept.
 void remove_stale_temporaries(const std::string& dir);
 
-// A text file that grows by whole lines: each append is one write(2) of the complete line, so a
-// kill leaves the file ending in a complete line (or, at worst, one partial last line that
-// readers drop), flushed to the operating system before append returns.
-class LineAppender {
+// A file that grows by whole records (log.csv's lines, TensorBoard's event records): each append
+// is one write(2) of the complete record, so a kill leaves the file ending in a complete record
+// (or, at worst, one partial last record that readers drop), flushed to the operating system
+// before append returns.
+class AppendOnlyFile {
  public:
-  explicit LineAppender(const std::string& path);  // opens for appending; throws IoError
-  ~LineAppender();
-  LineAppender(const LineAppender&) = delete;
-  LineAppender& operator=(const LineAppender&) = delete;
-  void append(std::string_view line);  // `line` without its '\n'; throws IoError
-  void sync();                         // fsync; throws IoError
+  explicit AppendOnlyFile(const std::string& path);  // opens for appending; throws IoError
+  ~AppendOnlyFile();
+  AppendOnlyFile(const AppendOnlyFile&) = delete;
+  AppendOnlyFile& operator=(const AppendOnlyFile&) = delete;
+  void append(std::string_view record);  // throws IoError
+  void sync();                           // fsync; throws IoError
 
  private:
   std::string path_;

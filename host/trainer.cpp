@@ -27,6 +27,7 @@
 #include "host/durable_file.hpp"
 #include "host/run_memory.hpp"
 #include "host/task_model.hpp"
+#include "host/tensorboard.hpp"
 
 namespace stampede {
 
@@ -247,7 +248,8 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
   result.log_path = (fs::path(config.run_dir) / "log.csv").string();
   std::unique_ptr<RunDirLock> lock;
   std::unique_ptr<Backend> backend;
-  std::unique_ptr<LineAppender> log;
+  std::unique_ptr<AppendOnlyFile> log;
+  std::unique_ptr<TensorBoardLog> tensorboard;
   int64_t log_rows = 0;  // rows in log.csv below its header
   bool locked = false;
   try {
@@ -266,9 +268,20 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
           << " rows its checkpoint covers; the missing rows are lost\n";
     }
     write_file_atomically(result.log_path, prefix);
+    if (tensorboard_available()) {
+      // the events hold exactly the rows log.csv keeps
+      std::vector<std::string> rows;
+      for (size_t at = prefix.find('\n') + 1; at < prefix.size();) {
+        const size_t end = prefix.find('\n', at);
+        rows.push_back(prefix.substr(at, end - at));
+        at = end + 1;
+      }
+      tensorboard =
+          std::make_unique<TensorBoardLog>(config.run_dir, to_json(config), kCsvHeader, rows);
+    }
     write_file_atomically((fs::path(config.run_dir) / "config.json").string(),
                           to_json(config).dump(2) + "\n");
-    log = std::make_unique<LineAppender>(result.log_path);
+    log = std::make_unique<AppendOnlyFile>(result.log_path);
   } catch (...) {
     // a start that failed leaves no empty run directory behind (one this process made and holds)
     if (created && locked) {
@@ -319,7 +332,9 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
     if (s.episodes > 0) result.mean_return = s.episode_return_sum / s.episodes;
     // the row before the checkpoint: a kill between the two leaves a row that the next
     // --resume drops, never a checkpoint without its row
-    log->append(csv_row(it + 1, steps, wall, sps, s, control.learning_rate));
+    const std::string row = csv_row(it + 1, steps, wall, sps, s, control.learning_rate);
+    log->append(row + "\n");
+    if (tensorboard) tensorboard->append_row(row);
     ++log_rows;
     result.bad_state_resets += s.bad_state_resets;
 
@@ -329,6 +344,7 @@ TrainResult train(const TrainConfig& requested, const TrainOptions& options, std
       Checkpoint ck{config, backend->save_state(), log_rows};
       ck.state.iteration = it + 1;
       log->sync();  // the rows reach the disk before the checkpoint that counts them
+      if (tensorboard) tensorboard->sync();
       save_checkpoint(result.checkpoint_path, ck);
       last_saved = it + 1;
     }

@@ -16,6 +16,8 @@ packages=(
   libboost-context-dev             # fibers of the CPU emulation of CUDA (tests/cuda_emu)
   clang libclang-rt-14-dev         # libFuzzer for the MJCF loader fuzz test
   python3 python3-venv             # the fault-injection suite; the export test's venv
+  libboost-dev                     # CRC-32C of TensorBoard's records (boost/crc.hpp)
+  libosmesa6                       # headless MuJoCo rendering of replay videos (tests/export)
 )
 
 missing=()

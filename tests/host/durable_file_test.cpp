@@ -67,16 +67,22 @@ TEST(DurableFile, StaleTemporariesOfDeadWritersAreRemovedLiveOnesKept) {
   EXPECT_TRUE(std::filesystem::exists(other));
 }
 
-TEST(DurableFile, LinesAppendWhole) {
+TEST(DurableFile, RecordsAppendWholeAfterWhatIsThere) {
   ScratchDir dir("durable");
   const std::string path = dir.sub("log.csv");
   {
-    LineAppender log(path);
-    log.append("a,b");
-    log.append("1,2");
+    AppendOnlyFile log(path);
+    log.append("a,b\n");
+    log.append("1,2\n");
+    log.sync();
   }
-  LineAppender(path).append("3,4");
-  EXPECT_EQ(slurp(path), "a,b\n1,2\n3,4\n");
+  AppendOnlyFile(path).append(
+      std::string("3\0"
+                  "4\n",
+                  4));  // binary records too
+  EXPECT_EQ(slurp(path), std::string("a,b\n1,2\n3\0"
+                                     "4\n",
+                                     12));
 }
 
 TEST(DurableFile, ReadersTakeRegularFilesOnly) {
