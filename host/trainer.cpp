@@ -95,6 +95,7 @@ class RunDirLock {
 }  // namespace
 
 void install_stop_signals() {
+  g_stop_signal = 0;  // a process that trains again (the Python package) starts unsignalled
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   action.sa_flags = SA_RESTART;  // a signal does not fail the write or read it interrupts

@@ -60,7 +60,8 @@ std::string checkpoint_path_in(const std::string& run_dir);
 // current iteration (a checkpoint, a log row, TrainResult::stop_signal set; a signal during the
 // last iteration lets the run finish); a second exits at once with 128 + signal. Files are only
 // ever replaced by rename, so an exit at any instant leaves the last good checkpoint in place.
-// The command line installs it first thing for `train`, so no signal falls in a gap.
+// The command line installs it first thing for `train`, so no signal falls in a gap; the Python
+// package around each train call (restoring Python's handlers after). Clears an earlier signal.
 void install_stop_signals();
 
 }  // namespace stampede

@@ -18,13 +18,13 @@ scripts/install_deps.sh
 # a venv of the build's
 py_env="$PWD/build-test/pyenv"
 if [ ! -x "$py_env/bin/python" ] ||
-  ! "$py_env/bin/python" -c "import onnxruntime, gymnasium, mujoco, tensorboard, imageio" \
+  ! "$py_env/bin/python" -c "import onnxruntime, gymnasium, mujoco, tensorboard, imageio, pytest" \
     2> /dev/null; then
   mkdir -p build-test
   python3 -m venv "$py_env" &&
     "$py_env/bin/pip" install -q numpy==2.4.6 safetensors==0.8.0 onnx==1.23.2 \
       onnxruntime==1.32.0 "gymnasium[mujoco]==1.2.2" mujoco==3.3.7 tensorboard==2.21.0 \
-      imageio==2.38.2 imageio-ffmpeg==0.8.1 pillow==13.0.0 ||
+      imageio==2.38.2 imageio-ffmpeg==0.8.1 pillow==13.0.0 pytest==9.2.0 ||
     echo "test.sh: no PyPI packages for tests/export; export.* will report itself skipped" >&2
 fi
 py_arg=""
@@ -38,6 +38,18 @@ cmake --build build-test -j"$jobs"
 # the fault-injection suite needs python3; a machine without it must not pass silently
 if ! (cd build-test && ctest -N -L faults | grep -q "Total Tests: [1-9]"); then
   echo "test.sh: the faults.* tests were not registered (is python3 installed?)" >&2
+  exit 1
+fi
+
+# the Python package: `pip install .` into the venv (scikit-build-core builds python/ with the
+# same CMake project), then its pytest suite against the command line just built
+if [ -x "$py_env/bin/python" ]; then
+  "$py_env/bin/pip" install -q . ||
+    { echo "test.sh: pip install . failed" >&2; exit 1; }
+  (cd build-test && STAMPEDE_BINARY="$PWD/stampede" "$py_env/bin/python" -m pytest -q -rs \
+    ../tests/python)
+else
+  echo "test.sh: no Python venv, so the Python package (tests/python) was not tested" >&2
   exit 1
 fi
 
