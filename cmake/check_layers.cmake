@@ -7,6 +7,7 @@
 #   ppo/           core, ppo
 #   kernels/       core, envs, ppo, kernels
 #   host/          everything above; only host/cuda/ includes host/cuda/
+#   python/        everything above but host/cuda/ (the Python module runs the CPU backend)
 #
 # Both include forms are read ("..." and <...>); any include naming a folder of the project
 # counts, `..` in a project include is refused, and every C/C++/CUDA source or header extension
@@ -19,12 +20,13 @@ if(NOT ROOT)
   message(FATAL_ERROR "usage: cmake -DROOT=<source dir> -P check_layers.cmake")
 endif()
 
-set(layers core envs ppo kernels host)
+set(layers core envs ppo kernels host python)
 set(allowed_core "core/")
 set(allowed_envs "core/;envs/")
 set(allowed_ppo "core/;ppo/")
 set(allowed_kernels "core/;envs/;ppo/;kernels/")
 set(allowed_host "core/;envs/;ppo/;kernels/;host/")
+set(allowed_python "core/;envs/;ppo/;kernels/;host/;python/")
 # narrower rules: "folder|include prefix that no file under folder may use"
 set(forbidden_inside
   "envs/core/|envs/physics/" "envs/core/|envs/mjcf/" "envs/core/|envs/mujoco/"

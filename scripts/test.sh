@@ -18,13 +18,13 @@ scripts/install_deps.sh
 # a venv of the build's
 py_env="$PWD/build-test/pyenv"
 if [ ! -x "$py_env/bin/python" ] ||
-  ! "$py_env/bin/python" -c "import onnxruntime, gymnasium, mujoco, tensorboard, imageio, pytest" \
+  ! "$py_env/bin/python" -c "import onnxruntime, gymnasium, mujoco, tensorboard, imageio, jax" \
     2> /dev/null; then
   mkdir -p build-test
   python3 -m venv "$py_env" &&
     "$py_env/bin/pip" install -q numpy==2.4.6 safetensors==0.8.0 onnx==1.23.2 \
       onnxruntime==1.32.0 "gymnasium[mujoco]==1.2.2" mujoco==3.3.7 tensorboard==2.21.0 \
-      imageio==2.38.2 imageio-ffmpeg==0.8.1 pillow==13.0.0 pytest==9.2.0 ||
+      imageio==2.38.2 imageio-ffmpeg==0.8.1 pillow==13.0.0 pytest==9.2.0 "jax[cpu]==0.10.2" ||
     echo "test.sh: no PyPI packages for tests/export; export.* will report itself skipped" >&2
 fi
 py_arg=""
