@@ -88,12 +88,12 @@ void VecEnv::step(const float* actions) {
   Impl& s = *impl_;
   if (!s.was_reset) throw UsageError("step() before reset(): reset the environments first");
   const int64_t count = static_cast<int64_t>(num_envs()) * s.spec.act_dim;
-  for (int64_t k = 0; k < count; ++k) {
+  const auto where = [&](int64_t k) { return "action " + std::to_string(k / s.spec.act_dim); };
+  for (int64_t k = 0; k < count; ++k) {  // per step: the message is built only on a failure
     const float a = actions[k];
-    const std::string where = "action " + std::to_string(k / s.spec.act_dim);
-    if (!std::isfinite(a)) throw UsageError(where + " is not finite");
+    if (!std::isfinite(a)) throw UsageError(where(k) + " is not finite");
     if (s.spec.discrete() && (a != std::floor(a) || a < 0 || a >= s.spec.num_actions)) {
-      throw UsageError(where + " = " + std::to_string(a) + " is not one of the " +
+      throw UsageError(where(k) + " = " + std::to_string(a) + " is not one of the " +
                        std::to_string(s.spec.num_actions) + " choices (0.." +
                        std::to_string(s.spec.num_actions - 1) + ")");
     }
