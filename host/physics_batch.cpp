@@ -59,19 +59,8 @@ void PhysicsBatch::step(int nstep) {
   const Model& m = model();
   parallel_for(size(), 16, [&](int64_t i) {
     Data& d = data_[i];
-    for (int k = 0; k < nstep; ++k) {
-      if (stampede::step(m, d) != kStepOk) {
-        // mj_step's auto-reset: keep the controls, reset the state, step on from it
-        ++resets_[i];
-        Real ctrl[kMaxActuators];
-        for (int u = 0; u < m.nu; ++u)
-          ctrl[u] = d.ctrl[u];
-        reset_data(m, d);
-        for (int u = 0; u < m.nu; ++u)
-          d.ctrl[u] = ctrl[u];
-        stampede::step(m, d);
-      }
-    }
+    for (int k = 0; k < nstep; ++k)
+      resets_[i] += step_or_reset(m, d) ? 1 : 0;
   });
 }
 

@@ -69,16 +69,8 @@ STAMPEDE_HD int do_simulation(const Model& m, D& d, const float* action, int fra
   for (int u = 0; u < m.nu; ++u)
     d.ctrl[u] = action[u];
   int resets = 0;
-  for (int k = 0; k < frame_skip; ++k) {
-    if (step(m, d) != kStepOk) {
-      // auto-reset keeps the controls and then advances from the reset state, like mj_step
-      ++resets;
-      reset_data(m, d);
-      for (int u = 0; u < m.nu; ++u)
-        d.ctrl[u] = action[u];
-      step(m, d);
-    }
-  }
+  for (int k = 0; k < frame_skip; ++k)
+    resets += step_or_reset(m, d) ? 1 : 0;
   return resets;
 }
 

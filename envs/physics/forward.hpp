@@ -167,4 +167,19 @@ STAMPEDE_HD void reset_data(const Model& m, D& d) {
     d.ctrl[k] = 0;
 }
 
+// mj_step with its auto-reset: a state that turns bad (NaN, |x| > 1e10) is reset to qpos0
+// (mj_resetData, the controls kept) and stepped on from there; true when it was reset
+template <class D>
+STAMPEDE_HD bool step_or_reset(const Model& m, D& d) {
+  if (step(m, d) == kStepOk) return false;
+  Real ctrl[D::Sizes::kNu] = {};  // only on the rare reset path
+  for (int u = 0; u < m.nu; ++u)
+    ctrl[u] = d.ctrl[u];
+  reset_data(m, d);
+  for (int u = 0; u < m.nu; ++u)
+    d.ctrl[u] = ctrl[u];
+  step(m, d);
+  return true;
+}
+
 }  // namespace stampede
