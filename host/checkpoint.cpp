@@ -236,4 +236,9 @@ Checkpoint load_checkpoint(const std::string& path) {
   return ck;
 }
 
+ObsNormalizer frozen_normalizer(const Checkpoint& checkpoint) {
+  return ObsNormalizer{checkpoint.config.norm_obs, checkpoint.config.obs_clip,
+                       checkpoint.state.obs_mean.data(), checkpoint.state.obs_var.data()};
+}
+
 }  // namespace stampede

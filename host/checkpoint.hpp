@@ -15,6 +15,7 @@
 
 #include "host/backend.hpp"
 #include "host/config.hpp"
+#include "ppo/running_stats.hpp"
 
 namespace stampede {
 
@@ -35,6 +36,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 // bounded by the file's size before anything is allocated, and parameters, optimizer and
 // normalizer statistics must be finite and counters non-negative
 Checkpoint load_checkpoint(const std::string& path);
+
+// the observation normalisation a trained policy acts with: the run's settings and the statistics
+// frozen in the checkpoint (which must outlive the result)
+ObsNormalizer frozen_normalizer(const Checkpoint& checkpoint);
 
 // checks that the arrays in `state` have the sizes `config` implies; throws UsageError otherwise
 void check_state_shapes(const TrainConfig& config, const TrainState& state);

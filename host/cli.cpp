@@ -200,9 +200,7 @@ int run_eval(const EvalFlags& f, std::ostream& out) {
     throw UsageError("--episodes = " + std::to_string(f.episodes) +
                      " is out of range (1..1000000)");
   }
-  std::error_code ignored;  // a path the OS refuses (too long, say) is reported by the loader
-  const std::string path =
-      std::filesystem::is_directory(f.target, ignored) ? checkpoint_path_in(f.target) : f.target;
+  const std::string path = checkpoint_file_of(f.target);
   if (!f.trajectory.empty()) check_output_path(f.trajectory, "eval --trajectory");
   const Checkpoint ck = load_checkpoint(path);
   if (!f.trajectory.empty() && !ck.config.env.is_mujoco()) {
@@ -238,9 +236,7 @@ int run_export(const ExportFlags& f, std::ostream& out) {
   if (f.format == "onnx" && !onnx_export_available()) {
     throw UsageError("this build has no ONNX support (install libonnx-dev and rebuild)");
   }
-  std::error_code ignored;
-  const bool dir = std::filesystem::is_directory(f.target, ignored);
-  const std::string path = dir ? checkpoint_path_in(f.target) : f.target;
+  const std::string path = checkpoint_file_of(f.target);
   const std::string target =
       !f.out.empty()
           ? f.out

@@ -22,8 +22,7 @@ EvalResult evaluate_env(const Env& env, const Checkpoint& ck, int episodes, bool
   const PolicyLayout layout = make_policy_layout(config);
   const EnvSpec spec = task_spec(config);
   const float* params = ck.state.params.data();
-  const ObsNormalizer normalizer{config.norm_obs, config.obs_clip, ck.state.obs_mean.data(),
-                                 ck.state.obs_var.data()};
+  const ObsNormalizer normalizer = frozen_normalizer(ck);
   const int n = episodes;  // one environment per episode, each run to its first end
 
   auto envs = HostEnvBatch::of<Env>(n);

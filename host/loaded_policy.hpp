@@ -10,6 +10,8 @@
 
 #include "envs/task.hpp"
 #include "host/checkpoint.hpp"
+#include "ppo/policy_layout.hpp"
+#include "ppo/running_stats.hpp"
 
 namespace stampede {
 
@@ -17,6 +19,8 @@ class LoadedPolicy {
  public:
   // a run directory (its checkpoint.bin) or a checkpoint file; UsageError if it cannot be loaded
   explicit LoadedPolicy(const std::string& run_dir_or_checkpoint);
+  LoadedPolicy(const LoadedPolicy&) = delete;  // normalizer_ points into checkpoint_
+  LoadedPolicy& operator=(const LoadedPolicy&) = delete;
 
   const EnvSpec& spec() const { return spec_; }
   const Checkpoint& checkpoint() const { return checkpoint_; }
@@ -30,6 +34,8 @@ class LoadedPolicy {
  private:
   Checkpoint checkpoint_;
   EnvSpec spec_;
+  PolicyLayout layout_;
+  ObsNormalizer normalizer_;
 };
 
 }  // namespace stampede

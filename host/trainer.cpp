@@ -108,6 +108,13 @@ std::string checkpoint_path_in(const std::string& run_dir) {
   return (fs::path(run_dir) / "checkpoint.bin").string();
 }
 
+std::string checkpoint_file_of(const std::string& run_dir_or_checkpoint) {
+  std::error_code ignored;
+  return fs::is_directory(run_dir_or_checkpoint, ignored)
+             ? checkpoint_path_in(run_dir_or_checkpoint)
+             : run_dir_or_checkpoint;
+}
+
 namespace {
 
 // the config of the run and, when resuming, its checkpoint: the checkpoint's config (total

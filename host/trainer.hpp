@@ -56,6 +56,10 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options, std::o
 
 std::string checkpoint_path_in(const std::string& run_dir);
 
+// what a command given "RUN_DIR or checkpoint" loads: the directory's checkpoint.bin, or the path
+// as it is (a path the OS refuses, too long say, is then reported by the loader)
+std::string checkpoint_file_of(const std::string& run_dir_or_checkpoint);
+
 // SIGINT and SIGTERM, for the rest of the process: the first asks train() to stop after the
 // current iteration (a checkpoint, a log row, TrainResult::stop_signal set; a signal during the
 // last iteration lets the run finish); a second exits at once with 128 + signal. Files are only
