@@ -10,6 +10,7 @@
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nanobind/nanobind.h>
@@ -116,10 +117,6 @@ nb::dict spec_dict(const EnvSpec& s) {
   d["is_mujoco"] = s.task.is_mujoco();
   return d;
 }
-
-template <class T>
-using HostArray1 = nb::ndarray<nb::numpy, T, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
-using HostArray2 = nb::ndarray<nb::numpy, float, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
 
 // a new array the caller owns (results of load_policy)
 template <class T>
@@ -256,52 +253,27 @@ NB_MODULE(_core, m) {
             e.step(a);
           },
           "actions"_a)
-      // the engine's buffers, shared (rv_policy::reference_internal: they keep the env alive)
-      .def(
-          "obs_buffer",
-          [](VecEnv& e) {
-            return HostArray2(e.obs(), {static_cast<size_t>(e.num_envs()),
-                                        static_cast<size_t>(e.spec().obs_dim)});
-          },
-          nb::rv_policy::reference_internal)
-      .def(
-          "final_obs_buffer",
-          [](VecEnv& e) {
-            return HostArray2(e.final_obs(), {static_cast<size_t>(e.num_envs()),
-                                              static_cast<size_t>(e.spec().obs_dim)});
-          },
-          nb::rv_policy::reference_internal)
-      .def(
-          "reward_buffer",
-          [](VecEnv& e) { return HostArray1<float>(e.reward(), {size_t(e.num_envs())}); },
-          nb::rv_policy::reference_internal)
-      .def(
-          "terminated_buffer",
-          [](VecEnv& e) {
-            return HostArray1<bool>(reinterpret_cast<bool*>(e.terminated()),
-                                    {size_t(e.num_envs())});
-          },
-          nb::rv_policy::reference_internal)
-      .def(
-          "truncated_buffer",
-          [](VecEnv& e) {
-            return HostArray1<bool>(reinterpret_cast<bool*>(e.truncated()), {size_t(e.num_envs())});
-          },
-          nb::rv_policy::reference_internal)
-      .def(
-          "ended_return_buffer",
-          [](VecEnv& e) { return HostArray1<float>(e.ended_return(), {size_t(e.num_envs())}); },
-          nb::rv_policy::reference_internal)
-      .def(
-          "ended_length_buffer",
-          [](VecEnv& e) { return HostArray1<float>(e.ended_length(), {size_t(e.num_envs())}); },
-          nb::rv_policy::reference_internal)
-      .def(
-          "bad_state_resets_buffer",
-          [](VecEnv& e) {
-            return HostArray1<int32_t>(e.bad_state_resets(), {size_t(e.num_envs())});
-          },
-          nb::rv_policy::reference_internal);
+      // the engine's buffers by name, shared: each array holds the environment alive
+      .def("buffers", [](nb::handle self) {
+        VecEnv& e = nb::cast<VecEnv&>(self);
+        const size_t n = static_cast<size_t>(e.num_envs());
+        const size_t obs = static_cast<size_t>(e.spec().obs_dim);
+        const auto array = [&](auto* data, std::vector<size_t> shape) {
+          using T = std::remove_pointer_t<decltype(data)>;
+          return nb::ndarray<nb::numpy, T>(data, shape.size(), shape.data(), self);
+        };
+        nb::dict d;
+        d["obs"] = array(e.obs(), {n, obs});
+        d["final_obs"] = array(e.final_obs(), {n, obs});
+        d["reward"] = array(e.reward(), {n});
+        // 0/1 bytes, read as NumPy bools
+        d["terminated"] = array(reinterpret_cast<bool*>(e.terminated()), {n});
+        d["truncated"] = array(reinterpret_cast<bool*>(e.truncated()), {n});
+        d["ended_return"] = array(e.ended_return(), {n});
+        d["ended_length"] = array(e.ended_length(), {n});
+        d["bad_state_resets"] = array(e.bad_state_resets(), {n});
+        return d;
+      });
 
   nb::class_<LoadedPolicy>(m, "Policy")
       .def(nb::init<const std::string&>(), "path"_a)

@@ -78,13 +78,11 @@ class StampedeVectorEnv(VectorEnv):
     self.action_space = batch_space(self.single_action_space, self.num_envs)
     self.max_episode_steps = spec["max_episode_steps"]
     self._seeds = np.random.default_rng(seed)
-    self._obs = self._core.obs_buffer()
-    self._final_obs = self._core.final_obs_buffer()
-    self._reward = self._core.reward_buffer()
-    self._terminated = self._core.terminated_buffer()
-    self._truncated = self._core.truncated_buffer()
-    self._ended_return = self._core.ended_return_buffer()
-    self._ended_length = self._core.ended_length_buffer()
+    buffers = self._core.buffers()  # views of the engine's memory, the same for every step
+    self._obs, self._final_obs = buffers["obs"], buffers["final_obs"]
+    self._reward, self._terminated = buffers["reward"], buffers["terminated"]
+    self._truncated, self._bad_state_resets = buffers["truncated"], buffers["bad_state_resets"]
+    self._ended_return, self._ended_length = buffers["ended_return"], buffers["ended_length"]
     self._was_reset = False
 
   def reset(self, *, seed=None, options=None):
@@ -126,7 +124,7 @@ class StampedeVectorEnv(VectorEnv):
   @property
   def bad_state_resets(self):
     """Per environment: diverged physics states reset to qpos0 since reset() (as MuJoCo does)."""
-    return self._core.bad_state_resets_buffer()
+    return self._bad_state_resets
 
 
 def make_vec(task, num_envs, device="cpu", seed=None, model=None):
